@@ -1,0 +1,52 @@
+// Package store is zarrproc's key/value access to where Zarr data lives.
+//
+// One interface, Store, with one backend per file: local files (file.go),
+// memory (mem.go), S3 (s3.go), GCS (gcs.go) and read-only HTTP(S) (http.go).
+// Open picks the backend from a URL. Every backend passes the same
+// conformance suite (storetest). The package knows nothing about Zarr:
+// keys are opaque slash-separated strings.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped, with the key) by Get, GetRange and Stat
+// when the key does not exist. Callers test it with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// ErrReadOnly is returned by Put on a backend that cannot write (HTTP).
+var ErrReadOnly = errors.New("store is read-only")
+
+// Info describes one stored object.
+type Info struct {
+	Size int64
+	// ETag identifies this version of the object's content: the S3 ETag, the
+	// GCS generation, or size+mtime for files. It changes when the content does.
+	ETag    string
+	ModTime time.Time
+}
+
+// Store is a flat key/value store. Keys are relative to the store's root,
+// use "/" as separator and never start with "/".
+// Every method honours ctx cancellation.
+type Store interface {
+	// Get returns the whole object.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// GetRange returns length bytes starting at offset. A range that runs past
+	// the end is cut at the end. offset < 0 means a suffix: the last -offset
+	// bytes (length is then ignored).
+	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
+	// Stat describes the object without reading it.
+	Stat(ctx context.Context, key string) (Info, error)
+	// Put writes the object whole, replacing any previous content.
+	Put(ctx context.Context, key string, data []byte) error
+	// List returns the keys that start with prefix, sorted. An empty result
+	// is not an error.
+	List(ctx context.Context, prefix string) ([]string, error)
+	// URL identifies the store's root (e.g. "s3://bucket/prefix"); it is
+	// stable across processes and used in cache keys and messages.
+	URL() string
+}
