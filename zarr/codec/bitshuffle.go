@@ -1,0 +1,79 @@
+package codec
+
+import "encoding/binary"
+
+// Bit shuffle as Blosc uses it (Kiyoshi Masui's bitshuffle, scalar
+// variant). For n elements of ts bytes, with n a multiple of 8, the shuffled
+// layout is 8*ts "bit rows" of n/8 bytes each: row r = 8*j + b holds bit b
+// of byte j of every element, element 8q+m at bit m of the row's byte q.
+// Blosc only bit-shuffles when n is a multiple of 8 (otherwise the block is
+// stored as is) and copies the n*ts..len tail bytes unchanged.
+
+// bitUnshuffle inverts the bit shuffle of src into dst (same length) for
+// elements of ts bytes, with Blosc's rules for a count of elements that is
+// not a multiple of 8 and for trailing bytes.
+func bitUnshuffle(dst, src []byte, ts int) {
+	n := len(src) / ts
+	if n%8 != 0 || n == 0 {
+		copy(dst, src)
+		return
+	}
+	rowLen := n / 8
+	for j := 0; j < ts; j++ {
+		rows := src[8*j*rowLen : 8*(j+1)*rowLen]
+		r0, r1, r2, r3 := rows[0:rowLen], rows[rowLen:2*rowLen], rows[2*rowLen:3*rowLen], rows[3*rowLen:4*rowLen]
+		r4, r5, r6, r7 := rows[4*rowLen:5*rowLen], rows[5*rowLen:6*rowLen], rows[6*rowLen:7*rowLen], rows[7*rowLen:8*rowLen]
+		for q := range r0 {
+			x := uint64(r0[q]) | uint64(r1[q])<<8 | uint64(r2[q])<<16 | uint64(r3[q])<<24 |
+				uint64(r4[q])<<32 | uint64(r5[q])<<40 | uint64(r6[q])<<48 | uint64(r7[q])<<56
+			x = transposeBits8x8(x)
+			// Byte m of x is now byte j of element 8q+m.
+			base := 8*q*ts + j
+			o := dst[base : base+7*ts+1]
+			o[0] = byte(x)
+			o[ts] = byte(x >> 8)
+			o[2*ts] = byte(x >> 16)
+			o[3*ts] = byte(x >> 24)
+			o[4*ts] = byte(x >> 32)
+			o[5*ts] = byte(x >> 40)
+			o[6*ts] = byte(x >> 48)
+			o[7*ts] = byte(x >> 56)
+		}
+	}
+	copy(dst[n*ts:len(src)], src[n*ts:])
+}
+
+// bitShuffle is the inverse of bitUnshuffle (used by the Blosc encoder).
+func bitShuffle(dst, src []byte, ts int) {
+	n := len(src) / ts
+	if n%8 != 0 || n == 0 {
+		copy(dst, src)
+		return
+	}
+	rowLen := n / 8
+	var tmp [8]byte
+	for j := 0; j < ts; j++ {
+		for q := 0; q < rowLen; q++ {
+			for m := 0; m < 8; m++ {
+				tmp[m] = src[(8*q+m)*ts+j]
+			}
+			x := transposeBits8x8(binary.LittleEndian.Uint64(tmp[:]))
+			for b := 0; b < 8; b++ {
+				dst[(8*j+b)*rowLen+q] = byte(x >> (8 * b))
+			}
+		}
+	}
+	copy(dst[n*ts:], src[n*ts:])
+}
+
+// transposeBits8x8 transposes the 8x8 bit matrix whose row i is byte i of x
+// (column k = bit k): bit k of byte i moves to bit i of byte k.
+func transposeBits8x8(x uint64) uint64 {
+	t := (x ^ (x >> 7)) & 0x00AA00AA00AA00AA
+	x = x ^ t ^ (t << 7)
+	t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCC
+	x = x ^ t ^ (t << 14)
+	t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0
+	x = x ^ t ^ (t << 28)
+	return x
+}
