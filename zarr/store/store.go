@@ -20,6 +20,20 @@ var ErrNotFound = errors.New("not found")
 // ErrReadOnly is returned by Put on a backend that cannot write (HTTP).
 var ErrReadOnly = errors.New("store is read-only")
 
+// ErrListNotSupported is returned by List on a backend that cannot enumerate
+// keys (HTTP has no listing). Zarr readers do not need List when the dataset
+// has consolidated metadata, which is why an HTTP store is still useful.
+var ErrListNotSupported = errors.New("listing not supported")
+
+// ErrInvalidKey is returned for a key that is empty, starts with "/", has an
+// empty, "." or ".." segment, or contains a NUL byte. Such keys are refused
+// by every backend alike, so a key that works on one works on all, and no key
+// can reach outside a file store's root.
+var ErrInvalidKey = errors.New("invalid key")
+
+// ErrInvalidRange is returned by GetRange for offset >= 0 with length < 0.
+var ErrInvalidRange = errors.New("invalid range")
+
 // Info describes one stored object.
 type Info struct {
 	Size int64
@@ -36,15 +50,17 @@ type Store interface {
 	// Get returns the whole object.
 	Get(ctx context.Context, key string) ([]byte, error)
 	// GetRange returns length bytes starting at offset. A range that runs past
-	// the end is cut at the end. offset < 0 means a suffix: the last -offset
-	// bytes (length is then ignored).
+	// the end is cut at the end; one that starts at or past the end returns
+	// no bytes and no error. offset < 0 means a suffix: the last -offset
+	// bytes, or the whole object when it is shorter (length is then ignored).
 	GetRange(ctx context.Context, key string, offset, length int64) ([]byte, error)
 	// Stat describes the object without reading it.
 	Stat(ctx context.Context, key string) (Info, error)
 	// Put writes the object whole, replacing any previous content.
 	Put(ctx context.Context, key string, data []byte) error
 	// List returns the keys that start with prefix, sorted. An empty result
-	// is not an error.
+	// is not an error. The prefix is a plain string prefix, not a directory:
+	// "a/b" matches "a/b/c" and "a/bc".
 	List(ctx context.Context, prefix string) ([]string, error)
 	// URL identifies the store's root (e.g. "s3://bucket/prefix"); it is
 	// stable across processes and used in cache keys and messages.

@@ -1,0 +1,532 @@
+// Package storetest is the conformance suite every store.Store backend must
+// pass, plus the helpers that tests against real services share (RequireEnv,
+// UniqueName). It imports only the store package and the standard library.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/zarrproc/zarrproc/zarr/store"
+)
+
+// RequireServicesEnv, when "1", turns a missing test service from a skip into
+// a failure. scripts/test.sh sets it, so CI cannot pass by skipping.
+const RequireServicesEnv = "ZARRPROC_TEST_REQUIRE_SERVICES"
+
+// RequireEnv returns the environment variable name. When it is unset it skips
+// the test, or fails it when RequireServicesEnv is "1".
+func RequireEnv(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v != "" {
+		return v
+	}
+	if os.Getenv(RequireServicesEnv) == "1" {
+		t.Fatalf("%s is not set and %s=1: start the services with scripts/services.sh", name, RequireServicesEnv)
+	}
+	t.Skipf("%s is not set; run scripts/services.sh start DIR and source DIR/services.env", name)
+	return ""
+}
+
+// UniqueName returns a fresh name usable as an S3 or GCS bucket (lowercase
+// letters, digits and dashes, at most 63 characters), so that tests sharing
+// one server never collide.
+func UniqueName(t testing.TB, prefix string) string {
+	t.Helper()
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, prefix)
+	if len(clean) > 40 {
+		clean = clean[:40]
+	}
+	return strings.Trim(clean, "-") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run runs the conformance suite on stores made by newStore. Each subtest
+// gets a new, empty store.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"RoundTrip", testRoundTrip},
+		{"Overwrite", testOverwrite},
+		{"EmptyObject", testEmptyObject},
+		{"NestedKeys", testNestedKeys},
+		{"NotFound", testNotFound},
+		{"Ranges", testRanges},
+		{"StatETagChanges", testStatETagChanges},
+		{"List", testList},
+		{"InvalidKeys", testInvalidKeys},
+		{"CancelledContext", testCancelledContext},
+		{"ConcurrentGets", testConcurrentGets},
+		{"URL", testURL},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, newStore(t))
+		})
+	}
+}
+
+// Fixture is the content RunReadOnly expects a read-only store to serve.
+// Keys cover nested paths, an empty object, a Zarr v2-style dot key and an
+// object large enough for interesting ranges.
+func Fixture() map[string][]byte {
+	big := make([]byte, 10000)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	return map[string][]byte{
+		"hello.txt":             []byte("hello, world"),
+		"empty":                 {},
+		"big.bin":               big,
+		"data/.zarray":          []byte(`{"zarr_format":2}`),
+		"data/c/0/0":            []byte("chunk 0 0"),
+		"data/c/0/1":            []byte("chunk 0 1"),
+		"with space/and%25.txt": []byte("escaped"),
+	}
+}
+
+// RunReadOnly runs the reading half of the suite on a store that serves
+// Fixture(); newStore receives that content to serve (write it to a
+// directory, an HTTP server, a bucket). Put must fail with ErrReadOnly.
+// List is not checked: read-only backends (HTTP) may not support it.
+func RunReadOnly(t *testing.T, newStore func(t *testing.T, content map[string][]byte) store.Store) {
+	content := Fixture()
+	s := newStore(t, content)
+	ctx := context.Background()
+
+	t.Run("Get", func(t *testing.T) {
+		for _, k := range sortedKeys(content) {
+			got, err := s.Get(ctx, k)
+			if err != nil {
+				t.Errorf("Get(%q): %v", k, err)
+				continue
+			}
+			if !bytes.Equal(got, content[k]) {
+				t.Errorf("Get(%q) = %q, want %q", k, short(got), short(content[k]))
+			}
+		}
+	})
+	t.Run("Stat", func(t *testing.T) {
+		for _, k := range sortedKeys(content) {
+			info, err := s.Stat(ctx, k)
+			if err != nil {
+				t.Errorf("Stat(%q): %v", k, err)
+				continue
+			}
+			if info.Size != int64(len(content[k])) {
+				t.Errorf("Stat(%q).Size = %d, want %d", k, info.Size, len(content[k]))
+			}
+			if info.ETag == "" {
+				t.Errorf("Stat(%q).ETag is empty", k)
+			}
+		}
+	})
+	t.Run("Ranges", func(t *testing.T) {
+		checkRanges(t, s, "big.bin", content["big.bin"])
+		checkRange(t, s, "empty", content["empty"], 0, 10)
+		checkRange(t, s, "empty", content["empty"], -10, 0)
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		checkNotFound(t, s, "missing")
+		checkNotFound(t, s, "data/c/9/9")
+	})
+	t.Run("PutIsReadOnly", func(t *testing.T) {
+		err := s.Put(ctx, "new", []byte("x"))
+		if !errors.Is(err, store.ErrReadOnly) {
+			t.Errorf("Put = %v, want ErrReadOnly", err)
+		}
+	})
+	t.Run("CancelledContext", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.Get(cctx, "hello.txt"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Get with cancelled context = %v, want context.Canceled", err)
+		}
+		if _, err := s.Stat(cctx, "hello.txt"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Stat with cancelled context = %v, want context.Canceled", err)
+		}
+		if _, err := s.GetRange(cctx, "hello.txt", 0, 1); !errors.Is(err, context.Canceled) {
+			t.Errorf("GetRange with cancelled context = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("ConcurrentGets", func(t *testing.T) {
+		concurrentGets(t, s, content)
+	})
+}
+
+func put(t *testing.T, s store.Store, key string, data []byte) {
+	t.Helper()
+	if err := s.Put(context.Background(), key, data); err != nil {
+		t.Fatalf("Put(%q): %v", key, err)
+	}
+}
+
+func mustGet(t *testing.T, s store.Store, key string, want []byte) {
+	t.Helper()
+	got, err := s.Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("Get(%q): %v", key, err)
+	}
+	if got == nil {
+		t.Errorf("Get(%q) returned nil bytes and no error", key)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Get(%q) = %q, want %q", key, short(got), short(want))
+	}
+}
+
+func testRoundTrip(t *testing.T, s store.Store) {
+	data := []byte("some bytes \x00\xff of a chunk")
+	put(t, s, "a", data)
+	mustGet(t, s, "a", data)
+	info, err := s.Stat(context.Background(), "a")
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	if info.Size != int64(len(data)) {
+		t.Errorf("Stat.Size = %d, want %d", info.Size, len(data))
+	}
+	if info.ETag == "" {
+		t.Error("Stat.ETag is empty")
+	}
+	if info.ModTime.IsZero() {
+		t.Error("Stat.ModTime is zero")
+	}
+	// The store must not keep the caller's slice.
+	data[0] = 'X'
+	mustGet(t, s, "a", []byte("some bytes \x00\xff of a chunk"))
+}
+
+func testOverwrite(t *testing.T, s store.Store) {
+	put(t, s, "k", []byte("first, longer content"))
+	put(t, s, "k", []byte("second"))
+	mustGet(t, s, "k", []byte("second"))
+}
+
+func testEmptyObject(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	put(t, s, "empty", nil)
+	mustGet(t, s, "empty", []byte{})
+	info, err := s.Stat(ctx, "empty")
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	if info.Size != 0 {
+		t.Errorf("Stat.Size = %d, want 0", info.Size)
+	}
+	checkRange(t, s, "empty", nil, 0, 10)
+	checkRange(t, s, "empty", nil, -10, 0)
+	keys, err := s.List(ctx, "")
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if !slices.Equal(keys, []string{"empty"}) {
+		t.Errorf("List = %q, want [empty]", keys)
+	}
+}
+
+func testNestedKeys(t *testing.T, s store.Store) {
+	keys := []string{
+		"group/array/.zarray",
+		"group/array/c/0/0/0",
+		"group/array/c/0/0/1",
+		"group/zarr.json",
+		"deep/a/b/c/d/e/f/g",
+	}
+	for i, k := range keys {
+		put(t, s, k, []byte(fmt.Sprintf("value %d of %s", i, k)))
+	}
+	for i, k := range keys {
+		mustGet(t, s, k, []byte(fmt.Sprintf("value %d of %s", i, k)))
+	}
+	// A "directory" is not an object.
+	checkNotFound(t, s, "group/array")
+	checkNotFound(t, s, "group")
+}
+
+func checkNotFound(t *testing.T, s store.Store, key string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Get(ctx, key); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get(%q) = %v, want ErrNotFound", key, err)
+	} else if !strings.Contains(err.Error(), key) {
+		t.Errorf("Get(%q) error %q does not name the key", key, err)
+	}
+	if _, err := s.GetRange(ctx, key, 0, 10); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetRange(%q, 0, 10) = %v, want ErrNotFound", key, err)
+	}
+	if _, err := s.GetRange(ctx, key, -10, 0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetRange(%q, -10, 0) = %v, want ErrNotFound", key, err)
+	}
+	if _, err := s.Stat(ctx, key); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Stat(%q) = %v, want ErrNotFound", key, err)
+	}
+}
+
+func testNotFound(t *testing.T, s store.Store) {
+	checkNotFound(t, s, "missing")
+	checkNotFound(t, s, "missing/nested/key")
+	put(t, s, "present", []byte("x"))
+	checkNotFound(t, s, "present/below") // a key below an object
+	checkNotFound(t, s, "presen")
+}
+
+func checkRange(t *testing.T, s store.Store, key string, data []byte, offset, length int64) {
+	t.Helper()
+	got, err := s.GetRange(context.Background(), key, offset, length)
+	if err != nil {
+		t.Errorf("GetRange(%q, %d, %d): %v", key, offset, length, err)
+		return
+	}
+	var want []byte
+	size := int64(len(data))
+	switch {
+	case offset < 0:
+		want = data[max(size+offset, 0):]
+	case offset >= size:
+		want = nil
+	default:
+		want = data[offset:min(offset+length, size)]
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("GetRange(%q, %d, %d) = %d bytes %q, want %d bytes %q",
+			key, offset, length, len(got), short(got), len(want), short(want))
+	}
+}
+
+func checkRanges(t *testing.T, s store.Store, key string, data []byte) {
+	t.Helper()
+	n := int64(len(data))
+	for _, r := range [][2]int64{
+		{0, n},          // whole
+		{0, 1},          // first byte
+		{100, 1000},     // middle
+		{n - 1, 1},      // last byte
+		{n - 10, 100},   // runs past the end: cut
+		{0, n + 1},      // one past
+		{n, 10},         // starts at the end: empty
+		{n + 100, 10},   // starts past the end: empty
+		{10, 0},         // zero length
+		{-1, 0},         // suffix: last byte
+		{-100, 0},       // suffix
+		{-n, 0},         // suffix = whole
+		{-(n + 50), 0},  // suffix longer than the object: whole
+		{-100, 5},       // suffix ignores length
+		{-(n - 1), 999}, // suffix of all but the first byte
+	} {
+		checkRange(t, s, key, data, r[0], r[1])
+	}
+	if _, err := s.GetRange(context.Background(), key, 0, -1); !errors.Is(err, store.ErrInvalidRange) {
+		t.Errorf("GetRange(%q, 0, -1) = %v, want ErrInvalidRange", key, err)
+	}
+}
+
+func testRanges(t *testing.T, s store.Store) {
+	data := make([]byte, 4096+17)
+	for i := range data {
+		data[i] = byte(i*31 + i/256)
+	}
+	put(t, s, "ranged/object", data)
+	checkRanges(t, s, "ranged/object", data)
+}
+
+func testStatETagChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	put(t, s, "versioned", []byte("version one"))
+	a, err := s.Stat(ctx, "versioned")
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	// Same size on purpose: the ETag must not be the size alone.
+	put(t, s, "versioned", []byte("version two"))
+	b, err := s.Stat(ctx, "versioned")
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	if a.ETag == "" || a.ETag == b.ETag {
+		t.Errorf("ETag after rewrite with new content = %q, before %q: want a different, non-empty ETag", b.ETag, a.ETag)
+	}
+	if b.Size != int64(len("version two")) {
+		t.Errorf("Stat.Size = %d, want %d", b.Size, len("version two"))
+	}
+	// Stat agrees with itself when nothing changed.
+	c, err := s.Stat(ctx, "versioned")
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	if c.ETag != b.ETag {
+		t.Errorf("ETag changed without a write: %q then %q", b.ETag, c.ETag)
+	}
+}
+
+func testList(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	keys := []string{
+		"arr/c/1/0", "arr/c/0/0", "arr/c/0/1", "arr/.zarray", "arr/zarr.json",
+		"arr2/c/0", "arrow", "other/x", "z",
+	}
+	for _, k := range keys {
+		put(t, s, k, []byte(k))
+	}
+	for _, tc := range []struct {
+		prefix string
+		want   []string
+	}{
+		{"", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json", "arr2/c/0", "arrow", "other/x", "z"}},
+		{"arr/", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json"}},
+		{"arr", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json", "arr2/c/0", "arrow"}},
+		{"arr/c/0", []string{"arr/c/0/0", "arr/c/0/1"}},
+		{"arr/c/0/", []string{"arr/c/0/0", "arr/c/0/1"}},
+		{"arr/.", []string{"arr/.zarray"}},
+		{"z", []string{"z"}},
+		{"nothing/", nil},
+		{"arr/c/9", nil},
+		{"zz", nil},
+		{"z/", nil}, // below an object, not a directory
+	} {
+		got, err := s.List(ctx, tc.prefix)
+		if err != nil {
+			t.Errorf("List(%q): %v", tc.prefix, err)
+			continue
+		}
+		if len(got) == 0 && len(tc.want) == 0 {
+			continue
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("List(%q) = %q, want %q", tc.prefix, got, tc.want)
+		}
+	}
+}
+
+func testInvalidKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, k := range []string{"", "/abs", "a/../b", "..", "../escape", "a//b", "a/", "./a", "a/./b"} {
+		if err := s.Put(ctx, k, []byte("x")); !errors.Is(err, store.ErrInvalidKey) {
+			t.Errorf("Put(%q) = %v, want ErrInvalidKey", k, err)
+		}
+		if _, err := s.Get(ctx, k); !errors.Is(err, store.ErrInvalidKey) {
+			t.Errorf("Get(%q) = %v, want ErrInvalidKey", k, err)
+		}
+	}
+	if _, err := s.List(ctx, "../"); !errors.Is(err, store.ErrInvalidKey) {
+		t.Errorf("List(%q) = %v, want ErrInvalidKey", "../", err)
+	}
+}
+
+func testCancelledContext(t *testing.T, s store.Store) {
+	put(t, s, "k", []byte("v"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	check := func(op string, err error) {
+		t.Helper()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with cancelled context = %v, want context.Canceled", op, err)
+		}
+	}
+	_, err := s.Get(ctx, "k")
+	check("Get", err)
+	_, err = s.GetRange(ctx, "k", 0, 1)
+	check("GetRange", err)
+	_, err = s.Stat(ctx, "k")
+	check("Stat", err)
+	check("Put", s.Put(ctx, "k2", []byte("v")))
+	_, err = s.List(ctx, "")
+	check("List", err)
+	// The cancelled Put wrote nothing.
+	if _, err := s.Stat(context.Background(), "k2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Stat after cancelled Put = %v, want ErrNotFound", err)
+	}
+}
+
+func testConcurrentGets(t *testing.T, s store.Store) {
+	content := make(map[string][]byte)
+	for i := range 8 {
+		k := fmt.Sprintf("c/%d", i)
+		content[k] = bytes.Repeat([]byte{byte(i)}, 1000+i)
+		put(t, s, k, content[k])
+	}
+	concurrentGets(t, s, content)
+}
+
+func concurrentGets(t *testing.T, s store.Store, content map[string][]byte) {
+	keys := sortedKeys(content)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 8 {
+				k := keys[(g+i)%len(keys)]
+				got, err := s.Get(context.Background(), k)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got, content[k]) {
+					errs <- fmt.Errorf("concurrent Get(%q): wrong content", k)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func testURL(t *testing.T, s store.Store) {
+	u := s.URL()
+	if !strings.Contains(u, "://") {
+		t.Errorf("URL() = %q, want scheme://...", u)
+	}
+	if strings.HasSuffix(u, "/") && !strings.HasSuffix(u, ":///") {
+		t.Errorf("URL() = %q ends with /", u)
+	}
+	_, err := s.Get(context.Background(), "missing")
+	if err == nil || !strings.Contains(err.Error(), u) {
+		t.Errorf("error %v does not name the store %q", err, u)
+	}
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// short keeps failure messages readable when objects are large.
+func short(b []byte) []byte {
+	if len(b) > 40 {
+		return append(b[:40:40], "..."...)
+	}
+	return b
+}
