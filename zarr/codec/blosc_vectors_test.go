@@ -3,6 +3,7 @@ package codec
 import (
 	stdbytes "bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -100,4 +101,35 @@ func firstDiff(a, b []byte) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// fuzzDecode is the body of every Fuzz*Decode target: decoding arbitrary
+// bytes must not panic, and a failure must wrap ErrCorrupt. The seeds are
+// the numcodecs vectors of that codec plus testdata/fuzz/<name>/.
+func fuzzDecode(f *testing.F, codecName string, config string) {
+	c, err := NewBytes(codecName, json.RawMessage(config))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, v := range loadVectors(f) {
+		if v.Codec == codecName {
+			if enc := readVector(f, "enc", v.Enc); len(enc) <= 16<<10 {
+				f.Add(enc)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		out, err := c.Decode(nil, src)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error does not wrap ErrCorrupt: %v", err)
+			}
+			return
+		}
+		// A second decode into a reused buffer must agree.
+		again, err := c.Decode(make([]byte, 0, len(out)), src)
+		if err != nil || !stdbytes.Equal(out, again) {
+			t.Fatalf("second decode differs (err %v)", err)
+		}
+	})
 }

@@ -136,6 +136,8 @@ def main():
     add_codec("shuffle-e1", numcodecs.Shuffle(elementsize=1), "tiny")
     add_codec("shuffle-e5", numcodecs.Shuffle(elementsize=5), "field")
 
+    write_fuzz_seeds(rng)
+
     for v in vectors:
         codec = numcodecs.get_codec(dict(v["config"], id=v["codec"]))
         with open(os.path.join(OUT, "enc", v["enc"] + ".bin"), "rb") as f:
@@ -150,6 +152,42 @@ def main():
                    "seed": SEED, "vectors": vectors}, f, indent=1)
     total = sum(os.path.getsize(os.path.join(OUT, d, x)) for d in ["raw", "enc"] for x in os.listdir(os.path.join(OUT, d)))
     print(f"{len(vectors)} vectors, {total} bytes")
+
+
+def go_bytes_literal(b):
+    return '[]byte("' + "".join(f"\\x{c:02x}" for c in b) + '")'
+
+
+def write_fuzz_seeds(rng):
+    """Small seed corpora for the Fuzz* targets, in go test's corpus format
+    (testdata/fuzz/<FuzzName>/<seed>)."""
+    small = rain_field(300, rng).tobytes() + b"\x01\x02\x03"
+    seeds = {}
+    os.environ["BLOSC_SPLITMODE"] = "ALWAYS"
+    for cname in ["blosclz", "lz4", "lz4hc", "zlib", "zstd"]:
+        for sh in [0, 1, 2]:
+            seeds.setdefault("FuzzBloscDecode", []).append(
+                (f"{cname}-{sh}", blosc.compress(small, cname.encode(), 5, sh, 256, 4)))
+    os.environ.pop("BLOSC_SPLITMODE")
+    seeds["FuzzBloscDecode"].append(("memcpyed", blosc.compress(small[:100], b"lz4", 5, 1, 0, 4)))
+    seeds["FuzzBloscDecode"].append(("nosplit-8", blosc.compress(small, b"lz4", 5, 1, 256, 8)))
+    seeds["FuzzZstdDecode"] = [("l1", numcodecs.Zstd(level=1).encode(small)),
+                               ("crc", numcodecs.Zstd(level=1, checksum=True).encode(small)),
+                               ("stream", subprocess.run(["zstd", "-q", "-c"], input=small, capture_output=True, check=True).stdout)]
+    seeds["FuzzGzipDecode"] = [("l1", numcodecs.GZip(level=1).encode(small))]
+    seeds["FuzzZlibDecode"] = [("l1", numcodecs.Zlib(level=1).encode(small))]
+    seeds["FuzzLZ4Decode"] = [("a1", numcodecs.LZ4().encode(small))]
+    seeds["FuzzBz2Decode"] = [("l1", numcodecs.BZ2(level=1).encode(small))]
+    seeds["FuzzLzmaDecode"] = [("xz", numcodecs.LZMA().encode(small)),
+                               ("alone", numcodecs.LZMA(format=2).encode(small))]
+    seeds["FuzzCrc32cDecode"] = [("field", numcodecs.CRC32C().encode(small))]
+    seeds["FuzzShuffleDecode"] = [("e4", numcodecs.Shuffle(elementsize=4).encode(small[:1200]))]
+    for fuzz, items in seeds.items():
+        d = os.path.join(HERE, "fuzz", fuzz)
+        os.makedirs(d, exist_ok=True)
+        for name, data in items:
+            with open(os.path.join(d, "numcodecs-" + name), "w") as f:
+                f.write("go test fuzz v1\n" + go_bytes_literal(bytes(data)) + "\n")
 
 
 if __name__ == "__main__":

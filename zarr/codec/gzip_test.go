@@ -1,0 +1,5 @@
+package codec
+
+import "testing"
+
+func FuzzGzipDecode(f *testing.F) { fuzzDecode(f, "gzip", `{}`) }

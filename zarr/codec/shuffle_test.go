@@ -1,0 +1,5 @@
+package codec
+
+import "testing"
+
+func FuzzShuffleDecode(f *testing.F) { fuzzDecode(f, "shuffle", `{}`) }

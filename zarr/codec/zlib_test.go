@@ -1,0 +1,5 @@
+package codec
+
+import "testing"
+
+func FuzzZlibDecode(f *testing.F) { fuzzDecode(f, "zlib", `{}`) }

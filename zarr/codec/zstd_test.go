@@ -1,0 +1,5 @@
+package codec
+
+import "testing"
+
+func FuzzZstdDecode(f *testing.F) { fuzzDecode(f, "zstd", `{}`) }
