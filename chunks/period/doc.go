@@ -1,0 +1,55 @@
+// Package period owns temporal binning: it turns a period name ("month",
+// "week", "epi-week", "dekad", "season", "month-of-year", …) and the decoded
+// time coordinate of a dataset into bins, and says for each timestep which
+// bin it falls in.
+//
+// Bins are closed on the left and labelled by their start, in the time
+// coordinate's own calendar (cftime.Date), so noleap and 360_day data bin
+// exactly. Every bin carries its DHIS2 period ID, its timestep count, the
+// count a complete bin would have, and whether it is partial.
+//
+// DHIS2 period IDs:
+//
+//	day            20240101
+//	week (ISO)     2024W5        Monday weeks
+//	epi-week       2024SunW8     Sunday weeks (alias week-sunday)
+//	week-wednesday 2024WedW3
+//	week-thursday  2024ThuW3
+//	week-saturday  2024SatW3
+//	dekad          202401D1      D1 = days 1–10, D2 = 11–20, D3 = 21–end (no DHIS2 type; our form)
+//	month          202401
+//	quarter        2024Q1
+//	season         2024DJF       DJF/MAM/JJA/SON, DJF labelled by the year of its January
+//	                             (2024DJF = 2023-12-01 … 2024-02-29; no DHIS2 type; our form)
+//	year           2024
+//	all            2020-01-01/2020-12-31   first and last day of the data (ISO interval)
+//	month-of-year  01 … 12
+//	day-of-year    001 … 366
+//
+// Week numbering follows DHIS2 (dhis2-core WeeklyAbstractPeriodType.getIsoDate,
+// which uses java.time WeekFields.of(firstDayOfWeek, 4)): week 1 of a year is
+// the first week, starting on the period's weekday, that has at least 4 days
+// in that year — the week holding 4 January. A week therefore belongs to the
+// year of its 4th day: Thursday for ISO weeks, Wednesday for Sunday (epi)
+// weeks, Saturday for Wednesday weeks, Sunday for Thursday weeks, Tuesday for
+// Saturday weeks. Numbers are not zero-padded ("%d%s%d").
+//
+// Partial bins: a bin is complete when it holds every timestep of the data's
+// regular grid that falls inside it. The grid is the first timestep plus
+// multiples of the data's step (Options.Step, or the smallest gap between
+// consecutive timesteps). Steps of 28–31 days count as one calendar month and
+// 360–366 days as one year; for those, a bin made of whole months (years)
+// expects one timestep per month (year) and shorter bins are never partial.
+// Edge bins the data only partly covers, and bins with missing timesteps
+// inside, are partial; they are kept unless Options.DropPartial.
+// Climatology groups (month-of-year, day-of-year) are never partial.
+//
+// UTC offset: with Options.UTCOffset the day boundaries are local days, so a
+// timestep t falls in the bin of the local wall time t+offset, and bin starts
+// are local midnights. The offset only applies to sub-daily data: a daily or
+// coarser value already stands for a whole day, and shifting it would move it
+// into the neighbouring day.
+//
+// The package knows nothing of arrays, reducers or Zarr; it imports only
+// zarr/cftime.
+package period
