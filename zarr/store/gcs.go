@@ -22,7 +22,9 @@ import (
 // The ETag is the object's generation, which GCS changes on every write.
 //
 // The GCS library honours STORAGE_EMULATOR_HOST (e.g. fake-gcs-server):
-// requests go there, unauthenticated.
+// requests go there, unauthenticated. Objects are read through the XML API,
+// as on real GCS, so fake-gcs-server must be started with -public-host set
+// to the address clients use (scripts/services.sh does).
 type GCS struct {
 	client *storage.Client
 	bucket *storage.BucketHandle

@@ -303,10 +303,16 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := checkPrefix(prefix); err != nil {
 		return nil, s.errorf("list", prefix, err)
 	}
+	// MinIO refuses a prefix whose last segment is "." (as in "arr/." for
+	// the v2 dot files), so ask for the directory and filter here.
+	query := prefix
+	if query == "." || strings.HasSuffix(query, "/.") {
+		query = strings.TrimSuffix(query, ".")
+	}
 	var keys []string
 	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
 		Bucket: aws.String(s.bucket),
-		Prefix: aws.String(s.prefix + prefix),
+		Prefix: aws.String(s.prefix + query),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -316,7 +322,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 		for _, o := range page.Contents {
 			k := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
 			// Folder markers made by consoles are not objects of ours.
-			if k == "" || strings.HasSuffix(k, "/") {
+			if k == "" || strings.HasSuffix(k, "/") || !strings.HasPrefix(k, prefix) {
 				continue
 			}
 			keys = append(keys, k)
