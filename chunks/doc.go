@@ -1,0 +1,10 @@
+// Package chunks is zarrproc's aggregation engine: a request (dataset,
+// variable, period, reducers, time range, bbox) becomes a Plan of output
+// tiles aligned with the source chunks in space; each tile streams its source
+// chunks in time order through fetch → decode → reduce under a memory budget,
+// finalizing and writing each period as soon as it is complete.
+//
+// Subpackages: period (binning), reduce (mergeable reducer states).
+// The engine knows nothing about queues, jobs or HTTP: package jobs drives
+// it tile by tile, `zarrproc run` drives it in-process with Run.
+package chunks
