@@ -91,7 +91,7 @@ func attrsFrom(raw json.RawMessage) (map[string]any, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return attrs, nil
 	}
-	if err := json.Unmarshal(raw, &attrs); err != nil {
+	if err := json.Unmarshal(pythonJSON(raw), &attrs); err != nil {
 		return nil, fmt.Errorf("attributes: want an object: %w", err)
 	}
 	if attrs == nil {

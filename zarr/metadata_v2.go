@@ -25,7 +25,7 @@ type zarrayV2 struct {
 // parseArrayV2 parses a .zarray document and its .zattrs (may be nil).
 func parseArrayV2(zarray, zattrs []byte) (*arrayMeta, error) {
 	var z zarrayV2
-	if err := json.Unmarshal(zarray, &z); err != nil {
+	if err := json.Unmarshal(pythonJSON(zarray), &z); err != nil {
 		return nil, fmt.Errorf("%w: .zarray: %v", ErrInvalidMetadata, err)
 	}
 	if z.ZarrFormat != 2 {
@@ -91,7 +91,7 @@ func parseConsolidatedV2(doc []byte) (*groupMeta, map[string]*nodeMeta, error) {
 		Format   int                        `json:"zarr_consolidated_format"`
 		Metadata map[string]json.RawMessage `json:"metadata"`
 	}
-	if err := json.Unmarshal(doc, &z); err != nil {
+	if err := json.Unmarshal(pythonJSON(doc), &z); err != nil {
 		return nil, nil, fmt.Errorf("%w: .zmetadata: %v", ErrInvalidMetadata, err)
 	}
 	if z.Format != 1 {

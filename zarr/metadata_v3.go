@@ -24,7 +24,7 @@ var (
 // parseNodeV3 parses a zarr.json document into an array or a group.
 func parseNodeV3(doc []byte) (*nodeMeta, error) {
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &fields); err != nil {
+	if err := json.Unmarshal(pythonJSON(doc), &fields); err != nil {
 		return nil, fmt.Errorf("%w: zarr.json: %v", ErrInvalidMetadata, err)
 	}
 	var format int
@@ -201,14 +201,6 @@ func unsupportedOrInvalid(err error) error {
 
 // v3Document renders an array's zarr.json.
 func (m *arrayMeta) v3Document() map[string]any {
-	codecs := make([]any, len(m.codecs))
-	for i, c := range m.codecs {
-		entry := map[string]any{"name": c.Name}
-		if len(c.Configuration) > 0 {
-			entry["configuration"] = json.RawMessage(c.Configuration)
-		}
-		codecs[i] = entry
-	}
 	doc := map[string]any{
 		"zarr_format":        3,
 		"node_type":          "array",
@@ -217,7 +209,7 @@ func (m *arrayMeta) v3Document() map[string]any {
 		"chunk_grid":         map[string]any{"name": "regular", "configuration": map[string]any{"chunk_shape": m.chunkShape}},
 		"chunk_key_encoding": m.keys.v3JSON(),
 		"fill_value":         m.fill.JSONV3(),
-		"codecs":             codecs,
+		"codecs":             codecsJSON(m.codecs),
 		"attributes":         m.attrs,
 	}
 	if m.attrs == nil {
@@ -227,4 +219,17 @@ func (m *arrayMeta) v3Document() map[string]any {
 		doc["dimension_names"] = m.dimNames
 	}
 	return doc
+}
+
+// codecsJSON renders a v3 codecs list.
+func codecsJSON(cs []codec.Config) []any {
+	out := make([]any, len(cs))
+	for i, c := range cs {
+		e := map[string]any{"name": c.Name}
+		if len(c.Configuration) > 0 {
+			e["configuration"] = json.RawMessage(c.Configuration)
+		}
+		out[i] = e
+	}
+	return out
 }

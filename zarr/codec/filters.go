@@ -29,6 +29,7 @@ func init() {
 	RegisterArray("astype", newAstype)
 	RegisterArray("bitround", newBitround)
 	RegisterArray("scale_offset", newScaleOffset)
+	RegisterArray("packbits", newPackbits)
 }
 
 // filter holds what every value filter shares: the decoded spec, the
@@ -319,6 +320,53 @@ func newScaleOffset(config json.RawMessage, spec ChunkSpec) (ArrayCodec, error) 
 			}
 		},
 	}, nil
+}
+
+// newPackbits packs a bool array 8 elements per byte, most significant bit
+// first (np.packbits), after one byte counting the padding bits at the end.
+func newPackbits(config json.RawMessage, spec ChunkSpec) (ArrayCodec, error) {
+	if spec.DType.Kind != dtype.Bool {
+		return nil, fmt.Errorf("packbits needs a bool array, not %s", spec.DType)
+	}
+	n := spec.NumElements()
+	enc := ChunkSpec{Shape: []int{1 + (n+7)/8}, DType: dtype.Uint8Type}
+	enc.Fill, _ = dtype.NewFill(dtype.Uint8Type, 0)
+	return &packbits{dec: spec, enc: enc, n: n}, nil
+}
+
+type packbits struct {
+	dec, enc ChunkSpec
+	n        int
+}
+
+func (p *packbits) Encoded() ChunkSpec { return p.enc }
+
+func (p *packbits) Decode(src []byte) ([]byte, error) {
+	if len(src) != p.enc.ByteSize() {
+		return nil, fmt.Errorf("%w: packbits: got %d bytes, want %d", ErrCorrupt, len(src), p.enc.ByteSize())
+	}
+	if int(src[0]) != (8-p.n%8)%8 {
+		return nil, fmt.Errorf("%w: packbits: %d padding bits, want %d", ErrCorrupt, src[0], (8-p.n%8)%8)
+	}
+	out := make([]byte, p.n)
+	for i := range out {
+		out[i] = (src[1+i/8] >> (7 - uint(i%8))) & 1
+	}
+	return out, nil
+}
+
+func (p *packbits) Encode(src []byte) ([]byte, error) {
+	if len(src) != p.n {
+		return nil, fmt.Errorf("packbits: got %d bytes, want %d", len(src), p.n)
+	}
+	out := make([]byte, p.enc.ByteSize())
+	out[0] = byte((8 - p.n%8) % 8)
+	for i, v := range src {
+		if v != 0 {
+			out[1+i/8] |= 1 << (7 - uint(i%8))
+		}
+	}
+	return out, nil
 }
 
 func isIntKind(k dtype.Kind) bool { return k.IsInt() || k.IsUint() || k == dtype.Bool }

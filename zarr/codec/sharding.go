@@ -265,7 +265,7 @@ func (s *Sharding) Encode(src []byte) ([]byte, error) {
 	for i := 0; i < nInner; i++ {
 		coords := s.InnerCoords(i)
 		s.extractInner(chunk, src, coords, shardStrides, size)
-		if allFill(chunk, s.spec.Fill.Bytes(), size) {
+		if AllFill(chunk, s.spec.Fill.Bytes(), size) {
 			binary.LittleEndian.PutUint64(entries[16*i:], EmptyShardEntry)
 			binary.LittleEndian.PutUint64(entries[16*i+8:], EmptyShardEntry)
 			continue
@@ -342,8 +342,8 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// allFill reports whether every size-byte element of b equals fill.
-func allFill(b, fill []byte, size int) bool {
+// AllFill reports whether every size-byte element of b equals fill.
+func AllFill(b, fill []byte, size int) bool {
 	if len(fill) != size {
 		return allZero(b)
 	}
