@@ -103,7 +103,13 @@ stop_all() {
 
 start() {
 	mkdir -p "$workdir"
-	local bin
+	local bin name
+	for name in "${SERVICES[@]}"; do
+		if [[ -f "$workdir/$name.pid" ]] && kill -0 "$(cat "$workdir/$name.pid")" 2>/dev/null; then
+			echo "services: $name already running in $workdir; run: $0 stop $workdir" >&2
+			exit 1
+		fi
+	done
 	for bin in redis-server redis-cli curl minio fake-gcs-server; do
 		command -v "$bin" >/dev/null ||
 			{ echo "services: $bin not found; run scripts/deps-apt.sh and scripts/deps-go-tools.sh" >&2; exit 1; }

@@ -103,3 +103,13 @@ func TestGCSRetriesThrottling(t *testing.T) {
 		t.Errorf("emulator saw %d requests, want 3", n)
 	}
 }
+
+func TestGCSCancelInFlight(t *testing.T) {
+	srv := hangingServer(t)
+	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(srv.URL, "http://"))
+	s, err := store.Open(context.Background(), "gs://bucket", store.Options{Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCancelInFlight(t, s)
+}

@@ -29,7 +29,9 @@ type HTTP struct {
 
 // HTTPConfig configures NewHTTP.
 type HTTPConfig struct {
-	// Client makes the requests. Default: http.DefaultClient.
+	// Client makes the requests. Default: a shared client that keeps enough
+	// idle connections per host for parallel chunk reads and gives up on a
+	// server that sends no response header within a minute.
 	Client *http.Client
 	Retry  Retry
 }
@@ -53,10 +55,21 @@ func NewHTTP(rawURL string, cfg HTTPConfig) (*HTTP, error) {
 	u.RawPath = ""
 	c := cfg.Client
 	if c == nil {
-		c = http.DefaultClient
+		c = defaultHTTPClient
 	}
 	return &HTTP{base: u, client: c, retry: cfg.Retry.withDefaults()}, nil
 }
+
+// maxIdleConnsPerHost matches the number of requests a worker keeps in
+// flight to one object store (tensorstore's default is 32).
+const maxIdleConnsPerHost = 64
+
+var defaultHTTPClient = func() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	tr.ResponseHeaderTimeout = time.Minute
+	return &http.Client{Transport: tr}
+}()
 
 // URL implements Store.
 func (s *HTTP) URL() string {

@@ -203,27 +203,14 @@ func TestHTTPRetries(t *testing.T) {
 	})
 }
 
-// TestHTTPCancelInFlight cancels a request the server is holding: the call
-// must return promptly with the context's error.
+// TestHTTPCancelInFlight cancels requests the server is holding.
 func TestHTTPCancelInFlight(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	s := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}), "")
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := s.Get(ctx, "slow")
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Get = %v, want context.DeadlineExceeded", err)
+	srv := hangingServer(t)
+	s, err := store.NewHTTP(srv.URL, store.HTTPConfig{Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("Get returned after %v", d)
-	}
+	checkCancelInFlight(t, s)
 }
 
 func TestHTTPListNotSupported(t *testing.T) {
@@ -243,5 +230,45 @@ func TestHTTPWrongRangeIsAnError(t *testing.T) {
 	}), "")
 	if _, err := s.GetRange(context.Background(), "k", 5, 2); err == nil {
 		t.Error("GetRange accepted a 206 for bytes 0-1 when 5-6 was asked")
+	}
+}
+
+// hangingServer holds every request until the client gives up.
+func hangingServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	return srv
+}
+
+// checkCancelInFlight runs each call against a store whose server hangs,
+// with a short deadline: each must return the context's error, promptly.
+func checkCancelInFlight(t *testing.T, s store.Store) {
+	t.Helper()
+	calls := map[string]func(ctx context.Context) error{
+		"Get": func(ctx context.Context) error { _, err := s.Get(ctx, "k"); return err },
+		"GetRange": func(ctx context.Context) error {
+			_, err := s.GetRange(ctx, "k", -8, 0)
+			return err
+		},
+		"Stat": func(ctx context.Context) error { _, err := s.Stat(ctx, "k"); return err },
+	}
+	for name, call := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		start := time.Now()
+		err := call(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s = %v, want context.DeadlineExceeded", name, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s returned after %v", name, d)
+		}
 	}
 }

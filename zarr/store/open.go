@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -40,7 +39,8 @@ type Options struct {
 //	http://host/path, https://host/path  HTTP (read-only)
 //	mem://name                           Mem, shared by name in the process
 //
-// Errors name rawURL.
+// Errors name rawURL. A store that holds connections (GCS) also implements
+// io.Closer.
 func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 	s, err := open(ctx, rawURL, opts)
 	if err != nil {
@@ -75,13 +75,12 @@ func open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 		if u.Host == "" {
 			return nil, fmt.Errorf("no bucket: want s3://bucket/prefix")
 		}
-		anon := opts.Anonymous || os.Getenv("ZARRPROC_S3_ANONYMOUS") == "1"
 		return NewS3(ctx, S3Config{
 			Bucket:     u.Host,
 			Prefix:     u.Path,
 			Region:     opts.Region,
 			Endpoint:   opts.Endpoint,
-			Anonymous:  anon,
+			Anonymous:  opts.Anonymous,
 			HTTPClient: opts.HTTPClient,
 			Retry:      opts.Retry,
 		})

@@ -41,7 +41,8 @@ type S3Config struct {
 	// AWS itself. A custom endpoint implies path-style addressing, which
 	// MinIO and most S3-compatible servers need.
 	Endpoint string
-	// Anonymous sends unsigned requests, for public buckets.
+	// Anonymous sends unsigned requests, for public buckets. The
+	// environment variable ZARRPROC_S3_ANONYMOUS=1 does the same.
 	Anonymous  bool
 	HTTPClient *http.Client
 	Retry      Retry
@@ -69,6 +70,12 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	}
 	if cfg.HTTPClient != nil {
 		loadOpts = append(loadOpts, config.WithHTTPClient(cfg.HTTPClient))
+	} else {
+		// The SDK keeps 10 idle connections per host; a worker fetching
+		// dozens of chunks at once would open and close connections
+		// instead of reusing them.
+		loadOpts = append(loadOpts, config.WithHTTPClient(awshttp.NewBuildableClient().
+			WithTransportOptions(func(tr *http.Transport) { tr.MaxIdleConnsPerHost = maxIdleConnsPerHost })))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
@@ -87,6 +94,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL")
 	}
+	anonymous := cfg.Anonymous || os.Getenv("ZARRPROC_S3_ANONYMOUS") == "1"
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
@@ -96,7 +104,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
-		if cfg.Anonymous {
+		if anonymous {
 			o.Credentials = aws.AnonymousCredentials{}
 		}
 	})

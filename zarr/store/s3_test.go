@@ -158,3 +158,15 @@ func TestS3RetriesThrottling(t *testing.T) {
 		t.Errorf("endpoint saw %d requests, want 3", n)
 	}
 }
+
+func TestS3CancelInFlight(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	srv := hangingServer(t)
+	s, err := store.Open(context.Background(), "s3://bucket", store.Options{
+		Endpoint: srv.URL, Anonymous: true, Retry: fastRetry,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCancelInFlight(t, s)
+}
