@@ -52,11 +52,12 @@ const (
 	// c-blosc's MIN_BUFFERSIZE and MAX_SPLITS, which decide splitting.
 	bloscMinBuffer = 128
 	bloscMaxSplits = 16
-
-	// Frames at least this large decode their blocks in parallel. Below it
-	// the goroutine hand-off costs more than it saves (see BenchmarkDecode).
-	bloscParallelMin = 512 << 10
 )
+
+// bloscParallelMin is the frame size from which blocks decode in parallel.
+// Below it the goroutine hand-off costs more than it saves (see
+// BenchmarkDecode). A variable so that the benchmark can compare both.
+var bloscParallelMin = 512 << 10
 
 // bloscMaxRatio bounds how many output bytes one compressed byte of each
 // inner format can produce (with margin). Checking every split against it

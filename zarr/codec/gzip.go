@@ -107,7 +107,7 @@ func readAllInto(dst []byte, r io.Reader, hint int) ([]byte, error) {
 	if cap(out) < hint+1 {
 		out = make([]byte, 0, max(hint+1, 512))
 	}
-	for {
+	for empty := 0; ; {
 		if len(out) == cap(out) {
 			out = append(out, 0)[:len(out)]
 		}
@@ -118,6 +118,12 @@ func readAllInto(dst []byte, r io.Reader, hint int) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		// Guard against a reader stuck returning (0, nil).
+		if n > 0 {
+			empty = 0
+		} else if empty++; empty > 100 {
+			return nil, io.ErrNoProgress
 		}
 	}
 }
