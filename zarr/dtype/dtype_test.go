@@ -89,7 +89,9 @@ func TestFillValues(t *testing.T) {
 		{Uint64Type, false, `18446744073709551615`, func(f Fill) bool { return f.Value() == uint64(math.MaxUint64) }, uint64(math.MaxUint64)},
 		{Int64Type, false, `-9223372036854775808`, func(f Fill) bool { return f.Value() == int64(math.MinInt64) }, int64(math.MinInt64)},
 		{BoolType, false, `true`, func(f Fill) bool { return f.Value() == true }, true},
-		{Float32Type, true, `"0x7fc00001"`, func(f Fill) bool { return math.Float32bits(math.Float32frombits(0x7fc00001)) == 0x7fc00001 && f.Bytes()[0] == 1 }, "0x7fc00001"},
+		{Float32Type, true, `"0x7fc00001"`, func(f Fill) bool {
+			return math.Float32bits(math.Float32frombits(0x7fc00001)) == 0x7fc00001 && f.Bytes()[0] == 1
+		}, "0x7fc00001"},
 		{Float64Type, true, `"0x3ff0000000000000"`, func(f Fill) bool { return f.Float64() == 1 }, 1.0},
 		{Float32Type, false, `"AADAfw=="`, func(f Fill) bool { return f32(f) == 0x7fc00000 }, "NaN"},
 		{DType{Kind: Datetime64, Unit: "ns"}, false, `"NaT"`, func(f Fill) bool { return f.Value() == int64(math.MinInt64) }, int64(math.MinInt64)},
