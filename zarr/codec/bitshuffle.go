@@ -11,35 +11,31 @@ import "encoding/binary"
 
 // bitUnshuffle inverts the bit shuffle of src into dst (same length) for
 // elements of ts bytes, with Blosc's rules for a count of elements that is
-// not a multiple of 8 and for trailing bytes.
-func bitUnshuffle(dst, src []byte, ts int) {
+// not a multiple of 8 and for trailing bytes. tmp (at least len(src) bytes)
+// holds the intermediate byte-shuffled form: transposing 8x8 bit tiles into
+// it is one 8-byte store per tile, and the byte unshuffle that follows has
+// fast paths, which together beat scattering single bytes into dst.
+func bitUnshuffle(dst, src, tmp []byte, ts int) {
 	n := len(src) / ts
 	if n%8 != 0 || n == 0 {
 		copy(dst, src)
 		return
 	}
 	rowLen := n / 8
+	shuffled := tmp[:n*ts]
 	for j := 0; j < ts; j++ {
 		rows := src[8*j*rowLen : 8*(j+1)*rowLen]
 		r0, r1, r2, r3 := rows[0:rowLen], rows[rowLen:2*rowLen], rows[2*rowLen:3*rowLen], rows[3*rowLen:4*rowLen]
 		r4, r5, r6, r7 := rows[4*rowLen:5*rowLen], rows[5*rowLen:6*rowLen], rows[6*rowLen:7*rowLen], rows[7*rowLen:8*rowLen]
+		out := shuffled[j*n : (j+1)*n]
 		for q := range r0 {
 			x := uint64(r0[q]) | uint64(r1[q])<<8 | uint64(r2[q])<<16 | uint64(r3[q])<<24 |
 				uint64(r4[q])<<32 | uint64(r5[q])<<40 | uint64(r6[q])<<48 | uint64(r7[q])<<56
-			x = transposeBits8x8(x)
-			// Byte m of x is now byte j of element 8q+m.
-			base := 8*q*ts + j
-			o := dst[base : base+7*ts+1]
-			o[0] = byte(x)
-			o[ts] = byte(x >> 8)
-			o[2*ts] = byte(x >> 16)
-			o[3*ts] = byte(x >> 24)
-			o[4*ts] = byte(x >> 32)
-			o[5*ts] = byte(x >> 40)
-			o[6*ts] = byte(x >> 48)
-			o[7*ts] = byte(x >> 56)
+			// Byte m of the transpose is byte j of element 8q+m.
+			binary.LittleEndian.PutUint64(out[8*q:], transposeBits8x8(x))
 		}
 	}
+	unshuffleBytes(dst[:n*ts], shuffled, ts)
 	copy(dst[n*ts:len(src)], src[n*ts:])
 }
 

@@ -311,7 +311,7 @@ func bloscDecode(dst, src []byte) ([]byte, error) {
 	}
 	workers := min(runtime.GOMAXPROCS(0), f.nblocks)
 	if workers <= 1 || f.nbytes < bloscParallelMin {
-		scratch := bloscScratch(f.blocksize)
+		scratch := bloscScratch(2 * f.blocksize)
 		defer bloscScratchPool.Put(scratch)
 		for j := 0; j < f.nblocks; j++ {
 			if err := f.decodeBlock(out, j, *scratch); err != nil {
@@ -331,7 +331,7 @@ func bloscDecode(dst, src []byte) ([]byte, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			scratch := bloscScratch(f.blocksize)
+			scratch := bloscScratch(2 * f.blocksize)
 			defer bloscScratchPool.Put(scratch)
 			for !failed.Load() {
 				j := int(next.Add(1) - 1)
@@ -355,8 +355,8 @@ func bloscDecode(dst, src []byte) ([]byte, error) {
 
 var bloscScratchPool sync.Pool
 
-// bloscScratch returns a pooled buffer of at least n bytes for the shuffled
-// form of one block.
+// bloscScratch returns a pooled buffer of at least n bytes: room for the
+// shuffled form of one block, then for bitUnshuffle's intermediate.
 func bloscScratch(n int) *[]byte {
 	if p, ok := bloscScratchPool.Get().(*[]byte); ok && cap(*p) >= n {
 		*p = (*p)[:n]
@@ -366,7 +366,8 @@ func bloscScratch(n int) *[]byte {
 	return &b
 }
 
-// decodeBlock decodes block j into its place in out.
+// decodeBlock decodes block j into its place in out, using scratch (two
+// block lengths) for the shuffled forms.
 func (f *bloscFrame) decodeBlock(out []byte, j int, scratch []byte) error {
 	bsize, nsplits := f.block(j)
 	neblock := bsize / nsplits
@@ -396,7 +397,7 @@ func (f *bloscFrame) decodeBlock(out []byte, j int, scratch []byte) error {
 	case doShuffle:
 		unshuffleBytes(dest, target, f.typesize)
 	case doBitshuffle:
-		bitUnshuffle(dest, target, f.typesize)
+		bitUnshuffle(dest, target, scratch[f.blocksize:], f.typesize)
 	}
 	return nil
 }

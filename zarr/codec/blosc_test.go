@@ -229,7 +229,7 @@ func TestBitShuffleInverse(t *testing.T) {
 			sh := make([]byte, n)
 			bitShuffle(sh, src, ts)
 			back := make([]byte, n)
-			bitUnshuffle(back, sh, ts)
+			bitUnshuffle(back, sh, make([]byte, n), ts)
 			if !stdbytes.Equal(back, src) {
 				t.Fatalf("ts %d n %d: not inverse", ts, n)
 			}
