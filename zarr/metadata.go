@@ -68,8 +68,8 @@ func checkShape(shape, chunks []int) error {
 	}
 	total := 1
 	for i := range shape {
-		if shape[i] < 0 {
-			return fmt.Errorf("shape %v: negative length", shape)
+		if shape[i] < 0 || shape[i] > 1<<52 {
+			return fmt.Errorf("shape %v: lengths must be in 0..2^52", shape)
 		}
 		if chunks[i] <= 0 {
 			return fmt.Errorf("chunk shape %v: lengths must be positive", chunks)

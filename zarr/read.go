@@ -12,6 +12,10 @@ import (
 	"github.com/zarrproc/zarrproc/zarr/store"
 )
 
+// maxRegionElements bounds one Read, so that a product of lengths cannot
+// overflow.
+const maxRegionElements = 1 << 40
+
 // DefaultConcurrency bounds the chunk reads one Read keeps in flight.
 const DefaultConcurrency = 16
 
@@ -36,6 +40,9 @@ func WithConcurrency(n int) ReadOption {
 // C order, converted to T. Chunks that were never written read as the fill
 // value.
 func Read[T Number](ctx context.Context, a *Array, start, shape []int, opts ...ReadOption) ([]T, error) {
+	if err := a.checkRegion(start, shape); err != nil {
+		return nil, arrayError(a.Path, "", err)
+	}
 	dst := make([]T, product(shape))
 	if err := ReadInto(ctx, a, dst, start, shape, opts...); err != nil {
 		return nil, err
@@ -190,10 +197,15 @@ func (a *Array) checkRegion(start, shape []int) error {
 	if len(start) != len(a.Shape) || len(shape) != len(a.Shape) {
 		return fmt.Errorf("region start %v, shape %v: want %d axes", start, shape, len(a.Shape))
 	}
+	n := 1
 	for i := range start {
-		if start[i] < 0 || shape[i] < 0 || start[i]+shape[i] > a.Shape[i] {
+		if start[i] < 0 || shape[i] < 0 || start[i] > a.Shape[i]-shape[i] {
 			return fmt.Errorf("region start %v, shape %v: outside the array shape %v", start, shape, a.Shape)
 		}
+		if shape[i] > 0 && n > maxRegionElements/shape[i] {
+			return fmt.Errorf("region shape %v: more than %d elements", shape, maxRegionElements)
+		}
+		n *= shape[i]
 	}
 	return nil
 }

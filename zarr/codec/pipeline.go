@@ -225,8 +225,19 @@ type Pipeline struct {
 	names   []string
 }
 
+// MaxChunkBytes bounds the decoded size of one chunk (or shard). Metadata
+// asking for more is refused rather than trusted with an allocation.
+const MaxChunkBytes = 1 << 34
+
 // NewPipeline builds the pipeline for codecs over arrays of spec.
 func NewPipeline(codecs []Config, spec ChunkSpec) (*Pipeline, error) {
+	n := int64(max(spec.DType.Size(), 1))
+	for _, d := range spec.Shape {
+		if d < 0 || (d > 0 && n > MaxChunkBytes/int64(d)) {
+			return nil, fmt.Errorf("chunk shape %v of %s: more than %d bytes", spec.Shape, spec.DType, int64(MaxChunkBytes))
+		}
+		n *= int64(d)
+	}
 	p := &Pipeline{spec: spec}
 	p.spec.DType = spec.DType.Native()
 	cur := spec

@@ -16,6 +16,9 @@ import (
 // inner chunks they need by byte range.
 func init() { RegisterArrayBytes("sharding_indexed", newSharding) }
 
+// maxInnerChunks bounds the index of one shard (16 bytes per inner chunk).
+const maxInnerChunks = 1 << 24
+
 // EmptyShardEntry marks an absent inner chunk in a shard index.
 const EmptyShardEntry = ^uint64(0)
 
@@ -50,6 +53,9 @@ func newSharding(config json.RawMessage, spec ChunkSpec) (ArrayBytesCodec, error
 			return nil, fmt.Errorf("chunk_shape %v does not evenly divide the shard shape %v", conf.ChunkShape, spec.Shape)
 		}
 		s.perShard[i] = spec.Shape[i] / c
+	}
+	if s.NumInner() > maxInnerChunks {
+		return nil, fmt.Errorf("%d inner chunks per shard: more than %d", s.NumInner(), maxInnerChunks)
 	}
 	switch conf.IndexLocation {
 	case "", "end":
