@@ -51,6 +51,9 @@ func OpenArray(ctx context.Context, s store.Store, path string) (*Array, error) 
 	}
 	n, err := readNode(ctx, s, path)
 	if err != nil {
+		if n != nil && n.arrayErr != nil {
+			return nil, arrayError(path, "", n.arrayErr)
+		}
 		return nil, err
 	}
 	if n.array == nil {
@@ -59,7 +62,9 @@ func OpenArray(ctx context.Context, s store.Store, path string) (*Array, error) 
 	return newArray(s, path, n.array)
 }
 
-// readNode reads the metadata of the node at path, trying v3 then v2.
+// readNode reads the metadata of the node at path, trying v3 then v2. For
+// an array whose metadata is unusable it returns the node (with arrayErr)
+// and the error.
 func readNode(ctx context.Context, s store.Store, path string) (*nodeMeta, error) {
 	doc, err := getOptional(ctx, s, joinKey(path, "zarr.json"))
 	if err != nil {
@@ -68,7 +73,7 @@ func readNode(ctx context.Context, s store.Store, path string) (*nodeMeta, error
 	if doc != nil {
 		n, err := parseNodeV3(doc)
 		if err != nil {
-			return nil, fmt.Errorf("zarr: node %q: %w", path, err)
+			return n, fmt.Errorf("zarr: node %q: %w", path, err)
 		}
 		return n, nil
 	}
@@ -96,6 +101,9 @@ func readNode(ctx context.Context, s store.Store, path string) (*nodeMeta, error
 		n.group, err = parseGroupV2(zgroup, zattrs)
 	}
 	if err != nil {
+		if n.array == nil && zarray != nil {
+			return &nodeMeta{arrayErr: err}, fmt.Errorf("zarr: node %q: %w", path, err)
+		}
 		return nil, fmt.Errorf("zarr: node %q: %w", path, err)
 	}
 	return n, nil

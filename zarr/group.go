@@ -81,7 +81,7 @@ func (g *Group) Members(ctx context.Context) ([]Member, error) {
 		var out []Member
 		for p, n := range g.nodes {
 			if !strings.Contains(p, "/") && p != "" {
-				out = append(out, Member{Name: p, IsArray: n.array != nil})
+				out = append(out, Member{Name: p, IsArray: n.isArray()})
 			}
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -110,10 +110,10 @@ func (g *Group) Members(ctx context.Context) ([]Member, error) {
 		case ".zgroup":
 		case "zarr.json":
 			n, err := readNode(ctx, g.Store, joinKey(g.Path, parts[0]))
-			if err != nil {
+			if n == nil {
 				return nil, err
 			}
-			isArray = n.array != nil
+			isArray = n.isArray()
 		default:
 			continue
 		}
@@ -156,7 +156,10 @@ func (g *Group) OpenArray(ctx context.Context, name string) (*Array, error) {
 		return nil, err
 	}
 	if g.nodes != nil {
-		if n, ok := g.nodes[rel]; ok && n.array != nil {
+		if n, ok := g.nodes[rel]; ok && n.isArray() {
+			if n.arrayErr != nil {
+				return nil, arrayError(joinKey(g.Path, rel), "", n.arrayErr)
+			}
 			return newArray(g.Store, joinKey(g.Path, rel), n.array)
 		}
 	}

@@ -30,11 +30,17 @@ type groupMeta struct {
 	nodes map[string]*nodeMeta
 }
 
-// nodeMeta is either an array or a group.
+// nodeMeta is either an array or a group. An array whose metadata this
+// package cannot use (a string dtype, an unknown codec) is kept with its
+// error, so one such variable does not make a whole consolidated group
+// unreadable: the error surfaces when that array is opened.
 type nodeMeta struct {
-	array *arrayMeta
-	group *groupMeta
+	array    *arrayMeta
+	group    *groupMeta
+	arrayErr error
 }
+
+func (n *nodeMeta) isArray() bool { return n.array != nil || n.arrayErr != nil }
 
 // parseNamed reads a v3 extension point value: a name string or
 // {"name", "configuration", "must_understand"}. mustUnderstand is true

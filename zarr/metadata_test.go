@@ -194,3 +194,38 @@ func TestGroupListingWithoutConsolidation(t *testing.T) {
 		}
 	}
 }
+
+// One string variable must not make a consolidated dataset unreadable.
+func TestConsolidatedGroupWithUnsupportedArray(t *testing.T) {
+	ctx := context.Background()
+	for _, format := range []int{2, 3} {
+		s := store.NewMem(t.Name())
+		if _, err := CreateArray(ctx, s, "precip", ArraySpec{Format: format, Shape: []int{2}, ChunkShape: []int{2}, DType: dtype.Float32Type}); err != nil {
+			t.Fatal(err)
+		}
+		if format == 2 {
+			_ = s.Put(ctx, "names/.zarray", []byte(`{"zarr_format":2,"shape":[2],"chunks":[2],"dtype":"|O","compressor":null,"fill_value":null,"order":"C","filters":[{"id":"vlen-utf8"}]}`))
+		} else {
+			_ = s.Put(ctx, "names/zarr.json", []byte(`{"zarr_format":3,"node_type":"array","shape":[2],"data_type":"string","chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},"chunk_key_encoding":{"name":"default"},"fill_value":"","codecs":[{"name":"vlen-utf8"}]}`))
+		}
+		if err := Consolidate(ctx, s, ""); err != nil {
+			t.Fatal(err)
+		}
+		g, err := OpenGroup(ctx, s, "")
+		if err != nil {
+			t.Fatalf("v%d: %v", format, err)
+		}
+		if names, _ := g.ArrayNames(ctx); !reflect.DeepEqual(names, []string{"names", "precip"}) {
+			t.Errorf("v%d: arrays %v", format, names)
+		}
+		if _, err := g.OpenArray(ctx, "precip"); err != nil {
+			t.Errorf("v%d: precip: %v", format, err)
+		}
+		if _, err := g.OpenArray(ctx, "names"); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("v%d: names: %v", format, err)
+		}
+		if _, err := OpenArray(ctx, s, "names"); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("v%d: names without consolidation: %v", format, err)
+		}
+	}
+}

@@ -117,14 +117,12 @@ func parseConsolidatedV2(doc []byte) (*groupMeta, map[string]*nodeMeta, error) {
 		n := &nodeMeta{}
 		var err error
 		if base == ".zarray" {
-			if n.array, err = parseArrayV2(get(key), get(attrsKey)); err != nil {
-				return nil, nil, fmt.Errorf(".zmetadata %q: %w", key, err)
-			}
+			n.array, n.arrayErr = parseArrayV2(get(key), get(attrsKey))
 		} else if n.group, err = parseGroupV2(get(key), get(attrsKey)); err != nil {
 			return nil, nil, fmt.Errorf(".zmetadata %q: %w", key, err)
 		}
 		if dir == "" {
-			if n.group == nil {
+			if n.isArray() {
 				return nil, nil, fmt.Errorf("%w: .zmetadata describes an array at its root", ErrInvalidMetadata)
 			}
 			root = n.group

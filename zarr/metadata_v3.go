@@ -53,7 +53,7 @@ func parseNodeV3(doc []byte) (*nodeMeta, error) {
 	}
 	a, err := parseArrayV3(fields)
 	if err != nil {
-		return nil, err
+		return &nodeMeta{arrayErr: err}, err
 	}
 	return &nodeMeta{array: a}, nil
 }
@@ -104,7 +104,7 @@ func parseGroupV3(fields map[string]json.RawMessage) (*groupMeta, error) {
 	g.nodes = make(map[string]*nodeMeta, len(cm.Metadata))
 	for p, doc := range cm.Metadata {
 		n, err := parseNodeV3(doc)
-		if err != nil {
+		if err != nil && n == nil {
 			return nil, fmt.Errorf("consolidated_metadata %q: %w", p, err)
 		}
 		if n.group != nil {

@@ -193,7 +193,7 @@ func ParseV2(raw json.RawMessage) (DType, error) {
 
 // ParseTypestring parses a NumPy typestring such as "<f4" or ">M8[s]".
 func ParseTypestring(s string) (DType, error) {
-	if len(s) < 3 {
+	if len(s) < 2 {
 		return DType{}, fmt.Errorf("dtype %q: too short for a typestring", s)
 	}
 	var d DType
