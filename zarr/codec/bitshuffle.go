@@ -28,7 +28,26 @@ func bitUnshuffle(dst, src, tmp []byte, ts int) {
 		r0, r1, r2, r3 := rows[0:rowLen], rows[rowLen:2*rowLen], rows[2*rowLen:3*rowLen], rows[3*rowLen:4*rowLen]
 		r4, r5, r6, r7 := rows[4*rowLen:5*rowLen], rows[5*rowLen:6*rowLen], rows[6*rowLen:7*rowLen], rows[7*rowLen:8*rowLen]
 		out := shuffled[j*n : (j+1)*n]
-		for q := range r0 {
+		q := 0
+		for ; q+8 <= rowLen; q += 8 {
+			// Eight tiles at once: a byte transpose of 8 bytes of each
+			// row gives the tiles' rows, then one bit transpose each.
+			x0, x1, x2, x3, x4, x5, x6, x7 := transposeBytes8x8(
+				binary.LittleEndian.Uint64(r0[q:]), binary.LittleEndian.Uint64(r1[q:]),
+				binary.LittleEndian.Uint64(r2[q:]), binary.LittleEndian.Uint64(r3[q:]),
+				binary.LittleEndian.Uint64(r4[q:]), binary.LittleEndian.Uint64(r5[q:]),
+				binary.LittleEndian.Uint64(r6[q:]), binary.LittleEndian.Uint64(r7[q:]))
+			o := out[8*q : 8*q+64]
+			binary.LittleEndian.PutUint64(o[0:], transposeBits8x8(x0))
+			binary.LittleEndian.PutUint64(o[8:], transposeBits8x8(x1))
+			binary.LittleEndian.PutUint64(o[16:], transposeBits8x8(x2))
+			binary.LittleEndian.PutUint64(o[24:], transposeBits8x8(x3))
+			binary.LittleEndian.PutUint64(o[32:], transposeBits8x8(x4))
+			binary.LittleEndian.PutUint64(o[40:], transposeBits8x8(x5))
+			binary.LittleEndian.PutUint64(o[48:], transposeBits8x8(x6))
+			binary.LittleEndian.PutUint64(o[56:], transposeBits8x8(x7))
+		}
+		for ; q < rowLen; q++ {
 			x := uint64(r0[q]) | uint64(r1[q])<<8 | uint64(r2[q])<<16 | uint64(r3[q])<<24 |
 				uint64(r4[q])<<32 | uint64(r5[q])<<40 | uint64(r6[q])<<48 | uint64(r7[q])<<56
 			// Byte m of the transpose is byte j of element 8q+m.

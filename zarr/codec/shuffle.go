@@ -135,23 +135,24 @@ func unshuffle2(dst, s0, s1 []byte) {
 	dst = dst[:2*n]
 	i := 0
 	for ; i+8 <= n; i += 8 {
+		// A 2x8 byte transpose: swaps of bytes, then 16-bit and 32-bit
+		// lanes between the two rows leave elements i..i+3 in a and
+		// i+4..i+7 in b.
 		a := binary.LittleEndian.Uint64(s0[i:])
 		b := binary.LittleEndian.Uint64(s1[i:])
-		binary.LittleEndian.PutUint64(dst[2*i:], spread8(uint32(a))|spread8(uint32(b))<<8)
-		binary.LittleEndian.PutUint64(dst[2*i+8:], spread8(uint32(a>>32))|spread8(uint32(b>>32))<<8)
+		t := (a>>8 ^ b) & 0x00ff00ff00ff00ff
+		a, b = a^t<<8, b^t
+		t = (a>>16 ^ b) & 0x0000ffff0000ffff
+		a, b = a^t<<16, b^t
+		t = (a>>32 ^ b) & 0x00000000ffffffff
+		a, b = a^t<<32, b^t
+		binary.LittleEndian.PutUint64(dst[2*i:], a)
+		binary.LittleEndian.PutUint64(dst[2*i+8:], b)
 	}
 	for ; i < n; i++ {
 		dst[2*i] = s0[i]
 		dst[2*i+1] = s1[i]
 	}
-}
-
-// spread8 moves byte k of x to byte 2k of the result (zeros between).
-func spread8(x uint32) uint64 {
-	v := uint64(x)
-	v = (v | v<<16) & 0x0000ffff0000ffff
-	v = (v | v<<8) & 0x00ff00ff00ff00ff
-	return v
 }
 
 func unshuffle4(dst, s0, s1, s2, s3 []byte) {
@@ -160,21 +161,27 @@ func unshuffle4(dst, s0, s1, s2, s3 []byte) {
 	dst = dst[:4*n]
 	i := 0
 	for ; i+8 <= n; i += 8 {
+		// Rows a..d hold byte 0..3 of elements i..i+7. Two rounds of 2x2
+		// block swaps (bytes, then 16-bit lanes) leave element i+k in a
+		// 32-bit half of one row.
 		a := binary.LittleEndian.Uint64(s0[i:])
 		b := binary.LittleEndian.Uint64(s1[i:])
 		c := binary.LittleEndian.Uint64(s2[i:])
 		d := binary.LittleEndian.Uint64(s3[i:])
-		// Interleave pairs (a,b) and (c,d) into 16-bit lanes, then the
-		// lane pairs into 32-bit elements.
-		ab0 := spread8(uint32(a)) | spread8(uint32(b))<<8
-		ab1 := spread8(uint32(a>>32)) | spread8(uint32(b>>32))<<8
-		cd0 := spread8(uint32(c)) | spread8(uint32(d))<<8
-		cd1 := spread8(uint32(c>>32)) | spread8(uint32(d>>32))<<8
+		t := (a>>8 ^ b) & 0x00ff00ff00ff00ff
+		a, b = a^t<<8, b^t
+		t = (c>>8 ^ d) & 0x00ff00ff00ff00ff
+		c, d = c^t<<8, d^t
+		t = (a>>16 ^ c) & 0x0000ffff0000ffff
+		a, c = a^t<<16, c^t
+		t = (b>>16 ^ d) & 0x0000ffff0000ffff
+		b, d = b^t<<16, d^t
+		// Now a = (e0, e4), b = (e1, e5), c = (e2, e6), d = (e3, e7).
 		o := dst[4*i : 4*i+32]
-		binary.LittleEndian.PutUint64(o[0:], spread16(uint32(ab0))|spread16(uint32(cd0))<<16)
-		binary.LittleEndian.PutUint64(o[8:], spread16(uint32(ab0>>32))|spread16(uint32(cd0>>32))<<16)
-		binary.LittleEndian.PutUint64(o[16:], spread16(uint32(ab1))|spread16(uint32(cd1))<<16)
-		binary.LittleEndian.PutUint64(o[24:], spread16(uint32(ab1>>32))|spread16(uint32(cd1>>32))<<16)
+		binary.LittleEndian.PutUint64(o[0:], a&0xffffffff|b<<32)
+		binary.LittleEndian.PutUint64(o[8:], c&0xffffffff|d<<32)
+		binary.LittleEndian.PutUint64(o[16:], a>>32|b&^0xffffffff)
+		binary.LittleEndian.PutUint64(o[24:], c>>32|d&^0xffffffff)
 	}
 	for ; i < n; i++ {
 		o := dst[4*i : 4*i+4]
@@ -182,18 +189,62 @@ func unshuffle4(dst, s0, s1, s2, s3 []byte) {
 	}
 }
 
-// spread16 moves 16-bit lane k of x to lane 2k of the result.
-func spread16(x uint32) uint64 {
-	v := uint64(x)
-	return (v | v<<16) & 0x0000ffff0000ffff
-}
-
 func unshuffle8(dst, src []byte, n int) {
 	s0, s1, s2, s3 := src[0:n], src[n:2*n], src[2*n:3*n], src[3*n:4*n]
 	s4, s5, s6, s7 := src[4*n:5*n], src[5*n:6*n], src[6*n:7*n], src[7*n:8*n]
-	for i := range s0 {
+	dst = dst[:8*n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		r0, r1, r2, r3, r4, r5, r6, r7 := transposeBytes8x8(
+			binary.LittleEndian.Uint64(s0[i:]), binary.LittleEndian.Uint64(s1[i:]),
+			binary.LittleEndian.Uint64(s2[i:]), binary.LittleEndian.Uint64(s3[i:]),
+			binary.LittleEndian.Uint64(s4[i:]), binary.LittleEndian.Uint64(s5[i:]),
+			binary.LittleEndian.Uint64(s6[i:]), binary.LittleEndian.Uint64(s7[i:]))
+		o := dst[8*i : 8*i+64]
+		binary.LittleEndian.PutUint64(o[0:], r0)
+		binary.LittleEndian.PutUint64(o[8:], r1)
+		binary.LittleEndian.PutUint64(o[16:], r2)
+		binary.LittleEndian.PutUint64(o[24:], r3)
+		binary.LittleEndian.PutUint64(o[32:], r4)
+		binary.LittleEndian.PutUint64(o[40:], r5)
+		binary.LittleEndian.PutUint64(o[48:], r6)
+		binary.LittleEndian.PutUint64(o[56:], r7)
+	}
+	for ; i < n; i++ {
 		o := dst[8*i : 8*i+8]
 		o[0], o[1], o[2], o[3] = s0[i], s1[i], s2[i], s3[i]
 		o[4], o[5], o[6], o[7] = s4[i], s5[i], s6[i], s7[i]
 	}
+}
+
+// transposeBytes8x8 transposes the 8x8 byte matrix whose row k is rk (byte
+// m of rk = column m), in three rounds of 2x2 block swaps. Arguments and
+// results travel in registers.
+func transposeBytes8x8(r0, r1, r2, r3, r4, r5, r6, r7 uint64) (uint64, uint64, uint64, uint64, uint64, uint64, uint64, uint64) {
+	const m8, m16, m32 = 0x00ff00ff00ff00ff, 0x0000ffff0000ffff, 0x00000000ffffffff
+	t := (r0>>8 ^ r1) & m8
+	r0, r1 = r0^t<<8, r1^t
+	t = (r2>>8 ^ r3) & m8
+	r2, r3 = r2^t<<8, r3^t
+	t = (r4>>8 ^ r5) & m8
+	r4, r5 = r4^t<<8, r5^t
+	t = (r6>>8 ^ r7) & m8
+	r6, r7 = r6^t<<8, r7^t
+	t = (r0>>16 ^ r2) & m16
+	r0, r2 = r0^t<<16, r2^t
+	t = (r1>>16 ^ r3) & m16
+	r1, r3 = r1^t<<16, r3^t
+	t = (r4>>16 ^ r6) & m16
+	r4, r6 = r4^t<<16, r6^t
+	t = (r5>>16 ^ r7) & m16
+	r5, r7 = r5^t<<16, r7^t
+	t = (r0>>32 ^ r4) & m32
+	r0, r4 = r0^t<<32, r4^t
+	t = (r1>>32 ^ r5) & m32
+	r1, r5 = r1^t<<32, r5^t
+	t = (r2>>32 ^ r6) & m32
+	r2, r6 = r2^t<<32, r6^t
+	t = (r3>>32 ^ r7) & m32
+	r3, r7 = r3^t<<32, r7^t
+	return r0, r1, r2, r3, r4, r5, r6, r7
 }
