@@ -2,6 +2,7 @@ package period
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
 	"time"
@@ -107,35 +108,45 @@ func (s Spec) Assign(times []cftime.Date, opts Options) (Binning, error) {
 			groups[i] = -1
 		}
 	}
+	const nsPerDay = int64(day)
 	var endDays, endNanos int64 // current bin's End
 	var prevDays, prevNanos int64
+	lastGroupDay, group := int64(math.MinInt64), 0
 	for i, t := range times {
 		if t.Calendar != cal {
 			return Binning{}, fmt.Errorf("time index %d is %s, index 0 is %s: %w", i, t.Calendar, cal, ErrMixedCalendar)
 		}
-		lt := local(t)
-		ld, ln := lt.Days(), lt.NanoOfDay()
+		// Local day and time of day, without building a Date per timestep.
+		ld, ln := t.Days(), t.NanoOfDay()+int64(off)
+		if ln < 0 {
+			ld, ln = ld-1, ln+nsPerDay
+		} else if ln >= nsPerDay {
+			ld, ln = ld+1, ln-nsPerDay
+		}
 		if i > 0 && (ld < prevDays || (ld == prevDays && ln < prevNanos)) {
 			return Binning{}, fmt.Errorf("time index %d (%s) is before index %d: %w", i, t, i-1, ErrUnsorted)
 		}
 		prevDays, prevNanos = ld, ln
 		switch {
 		case groups != nil:
-			g := lt.Month
-			if s.Kind == DayOfYear {
-				g = lt.YearDay()
+			if ld != lastGroupDay {
+				lt := cftime.FromDays(cal, ld, 0)
+				group, lastGroupDay = lt.Month, ld
+				if s.Kind == DayOfYear {
+					group = lt.YearDay()
+				}
 			}
-			if groups[g] < 0 {
-				groups[g] = int32(len(b.Bins))
-				b.Bins = append(b.Bins, Bin{Group: g})
+			if groups[group] < 0 {
+				groups[group] = int32(len(b.Bins))
+				b.Bins = append(b.Bins, Bin{Group: group})
 			}
-			b.Index[i] = groups[g]
+			b.Index[i] = groups[group]
 		case s.Kind == All:
 			if i == 0 {
-				b.Bins = append(b.Bins, Bin{Start: lt.StartOfDay()})
+				b.Bins = append(b.Bins, Bin{Start: cftime.FromDays(cal, ld, 0)})
 			}
 		case len(b.Bins) == 0 || ld > endDays || (ld == endDays && ln >= endNanos):
-			start := s.Floor(lt)
+			start := s.Floor(cftime.FromDays(cal, ld, ln))
 			if n := len(b.Bins); n > 0 {
 				// Empty bins over a gap in the data.
 				for next := b.Bins[n-1].End; next.Before(start); next = s.Next(next) {

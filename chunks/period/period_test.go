@@ -324,3 +324,14 @@ func BenchmarkAssign30YearsDaily(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkAssign30YearsHourly(b *testing.B) {
+	times := days(b, cftime.Standard, 1991, 1, 1, 10957*24, time.Hour)
+	s := mustParse(b, "day")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Assign(times, Options{UTCOffset: 3 * time.Hour}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
