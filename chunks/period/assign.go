@@ -12,19 +12,23 @@ import (
 
 const day = 24 * time.Hour
 
-// Step is the spacing of a time coordinate: either a fixed duration or a
-// whole number of calendar months (12 for yearly data).
+// Step is the spacing of a time coordinate: a fixed duration, a whole number
+// of calendar months (12 for yearly data), or dekads (CHIRPS-style dekadal
+// data dated the 1st, 11th and 21st).
 type Step struct {
 	Fixed  time.Duration
 	Months int
+	Dekads int
 }
 
 // IsZero reports whether the step is unset.
-func (s Step) IsZero() bool { return s.Fixed == 0 && s.Months == 0 }
+func (s Step) IsZero() bool { return s.Fixed == 0 && s.Months == 0 && s.Dekads == 0 }
 
 // String formats the step as an ISO 8601 duration.
 func (s Step) String() string {
 	switch {
+	case s.Dekads > 0:
+		return fmt.Sprintf("%d dekads", s.Dekads)
 	case s.Months%12 == 0 && s.Months > 0:
 		return fmt.Sprintf("P%dY", s.Months/12)
 	case s.Months > 0:
@@ -84,7 +88,7 @@ func (s Spec) Assign(times []cftime.Date, opts Options) (Binning, error) {
 	if b.Step.IsZero() {
 		b.Step = inferStep(times)
 	}
-	if b.Step.Fixed > 0 && b.Step.Fixed < day && b.Step.Months == 0 {
+	if b.Step.Fixed > 0 && b.Step.Fixed < day && b.Step.Months == 0 && b.Step.Dekads == 0 {
 		b.UTCOffset = opts.UTCOffset
 	}
 	off := b.UTCOffset
@@ -234,7 +238,8 @@ func (b *Binning) dropPartial() {
 
 // inferStep takes the smallest positive gap between consecutive timesteps;
 // gaps of 28–31 days are one month, 89–92 days three months and 360–366
-// days a year. A single timestep counts as daily.
+// days a year; gaps of 8–11 days between dates all on the 1st, 11th or 21st
+// are one dekad. A single timestep counts as daily.
 func inferStep(times []cftime.Date) Step {
 	var min time.Duration
 	for i := 1; i < len(times); i++ {
@@ -245,6 +250,8 @@ func inferStep(times []cftime.Date) Step {
 	switch {
 	case min == 0:
 		return Step{Fixed: day}
+	case min >= 8*day && min <= 11*day && onDekadStarts(times):
+		return Step{Dekads: 1}
 	case min >= 28*day && min <= 31*day:
 		return Step{Months: 1}
 	case min >= 89*day && min <= 92*day:
@@ -254,6 +261,18 @@ func inferStep(times []cftime.Date) Step {
 	}
 	return Step{Fixed: min}
 }
+
+func onDekadStarts(times []cftime.Date) bool {
+	for _, t := range times {
+		if t.Day != 1 && t.Day != 11 && t.Day != 21 {
+			return false
+		}
+	}
+	return true
+}
+
+// dekadIndex numbers dekads consecutively.
+func dekadIndex(d cftime.Date) int { return (d.Year*12+d.Month-1)*3 + (d.Day-1)/10 }
 
 // minDays is the shortest length of a bin of the kind, in days.
 func (k Kind) minDays() int {
@@ -289,6 +308,16 @@ func (k Kind) monthsIn() int {
 
 // expected returns the timesteps a complete bin [start, end) holds.
 func (s Spec) expected(step Step, first, start, end cftime.Date, count int) int {
+	if step.Dekads > 0 {
+		d := 3 * s.Kind.monthsIn()
+		if s.Kind == Dekad {
+			d = 1
+		}
+		if d == 0 || d < step.Dekads || d%step.Dekads != 0 {
+			return count
+		}
+		return d / step.Dekads
+	}
 	if step.Months > 0 {
 		m := s.Kind.monthsIn()
 		if m == 0 || m < step.Months || m%step.Months != 0 {
@@ -301,8 +330,11 @@ func (s Spec) expected(step Step, first, start, end cftime.Date, count int) int 
 
 // gridCount returns the number of grid points first + k·step (any integer
 // k) in [start, end): ceil((end−first)/step) − ceil((start−first)/step).
-// For month steps it counts months between start and end.
+// For month (dekad) steps it counts months (dekads) between start and end.
 func gridCount(step Step, first, start, end cftime.Date) int {
+	if step.Dekads > 0 {
+		return (dekadIndex(end) - dekadIndex(start)) / step.Dekads
+	}
 	if step.Months > 0 {
 		return ((end.Year-start.Year)*12 + end.Month - start.Month) / step.Months
 	}

@@ -37,9 +37,11 @@
 // Partial bins: a bin is complete when it holds every timestep of the data's
 // regular grid that falls inside it. The grid is the first timestep plus
 // multiples of the data's step (Options.Step, or the smallest gap between
-// consecutive timesteps). Steps of 28–31 days count as one calendar month and
-// 360–366 days as one year; for those, a bin made of whole months (years)
-// expects one timestep per month (year) and shorter bins are never partial.
+// consecutive timesteps). Steps of 28–31 days count as one calendar month,
+// 89–92 days as three months and 360–366 days as one year; 8–11 days between
+// dates all on the 1st, 11th or 21st count as one dekad. For those, a bin made
+// of whole months (dekads) expects one timestep per step and shorter bins are
+// never partial.
 // Edge bins the data only partly covers, and bins with missing timesteps
 // inside, are partial; they are kept unless Options.DropPartial.
 // Climatology groups (month-of-year, day-of-year) are never partial.
@@ -49,6 +51,10 @@
 // are local midnights. The offset only applies to sub-daily data: a daily or
 // coarser value already stands for a whole day, and shifting it would move it
 // into the neighbouring day.
+//
+// In the standard calendar, a bin boundary that falls on a day lost to the
+// Gregorian reform (1582-10-05 … 14) moves to 1582-10-15: dekad 1 of October
+// 1582 has 4 days and dekad 2 has 6.
 //
 // The package knows nothing of arrays, reducers or Zarr; it imports only
 // zarr/cftime.

@@ -104,7 +104,13 @@ func (k Kind) weekStart() (time.Weekday, bool) {
 	return 0, false
 }
 
+// ymd builds a midnight date. In the standard calendar a day lost to the
+// Gregorian reform (1582-10-05 … 14) becomes 1582-10-15, so that dekad 2 of
+// October 1582 runs 15–20.
 func ymd(cal cftime.Calendar, y, m, d int) cftime.Date {
+	if cal == cftime.Standard && y == 1582 && m == 10 && d > 4 && d < 15 {
+		d = 15
+	}
 	return cftime.Date{Year: y, Month: m, Day: d, Calendar: cal}
 }
 
@@ -114,15 +120,7 @@ func (s Spec) Floor(d cftime.Date) cftime.Date {
 	d = d.StartOfDay()
 	switch s.Kind {
 	case Dekad:
-		switch {
-		case d.Day <= 10:
-			d.Day = 1
-		case d.Day <= 20:
-			d.Day = 11
-		default:
-			d.Day = 21
-		}
-		return d
+		return ymd(d.Calendar, d.Year, d.Month, min(d.Day-1, 29)/10*10+1)
 	case Month:
 		return ymd(d.Calendar, d.Year, d.Month, 1)
 	case Quarter:
@@ -149,13 +147,8 @@ func (s Spec) Floor(d cftime.Date) cftime.Date {
 func (s Spec) Next(start cftime.Date) cftime.Date {
 	switch s.Kind {
 	case Dekad:
-		switch start.Day {
-		case 1:
-			start.Day = 11
-			return start
-		case 11:
-			start.Day = 21
-			return start
+		if k := (start.Day - 1) / 10; k < 2 {
+			return ymd(start.Calendar, start.Year, start.Month, k*10+11)
 		}
 		start.Day = 1
 		return addMonths(start, 1)
@@ -192,7 +185,7 @@ func (s Spec) ID(start, last cftime.Date) string {
 		return string(pad(pad(pad(b, y, 4), start.Month, 2), start.Day, 2))
 	case Dekad:
 		b = pad(pad(b, y, 4), start.Month, 2)
-		return string(append(b, 'D', byte('1'+(start.Day-1)/10)))
+		return string(append(b, 'D', byte('1'+min(start.Day-1, 29)/10)))
 	case Month:
 		return string(pad(pad(b, y, 4), start.Month, 2))
 	case Quarter:

@@ -2,6 +2,7 @@ package period
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -260,6 +261,26 @@ func TestAssignCalendarsAndSteps(t *testing.T) {
 	if len(b.Bins) != 8 || b.Bins[0].Count != 1 || !b.Bins[0].Partial || b.Bins[1].Partial {
 		t.Errorf("monthly data by quarter: %+v", b.Bins)
 	}
+	// Dekadal data (1st, 11th, 21st): a month expects 3 timesteps, a year 36.
+	var dekadal []cftime.Date
+	for m := 1; m <= 14; m++ {
+		for _, d := range []int{1, 11, 21} {
+			dekadal = append(dekadal, date(t, cftime.Standard, 2000+(m-1)/12, (m-1)%12+1, d))
+		}
+	}
+	dekadal = dekadal[1:] // starts on 2000-01-11
+	b, _ = mustParse(t, "month").Assign(dekadal, Options{})
+	if b.Step != (Step{Dekads: 1}) || len(b.Bins) != 14 || b.Bins[0].Expected != 3 || !b.Bins[0].Partial || b.Bins[1].Partial || b.Bins[1].Count != 3 {
+		t.Errorf("dekadal data by month: %v %+v", b.Step, b.Bins[:2])
+	}
+	b, _ = mustParse(t, "year").Assign(dekadal, Options{})
+	if len(b.Bins) != 2 || b.Bins[0].Expected != 36 || b.Bins[0].Count != 35 || b.Bins[1].Count != 6 {
+		t.Errorf("dekadal data by year: %+v", b.Bins)
+	}
+	b, _ = mustParse(t, "all").Assign(dekadal, Options{})
+	if b.Bins[0].Expected != 41 || b.Bins[0].Partial {
+		t.Errorf("dekadal data, all: %+v", b.Bins)
+	}
 	// All: one bin over the data.
 	b, _ = mustParse(t, "all").Assign(monthly, Options{})
 	if len(b.Bins) != 1 || b.Bins[0].Count != 22 || b.Bins[0].Expected != 22 || b.Bins[0].Partial || b.Bins[0].ID != "2000-03-15/2001-12-15" {
@@ -332,6 +353,87 @@ func BenchmarkAssign30YearsHourly(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.Assign(times, Options{UTCOffset: 3 * time.Hour}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAssignInvariants bins random series of every calendar with every
+// period and checks that each timestep lies inside its bin, bins are
+// contiguous and ordered, counts add up and DropPartial keeps exactly the
+// complete bins.
+func TestAssignInvariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	steps := []time.Duration{time.Hour, 3 * time.Hour, 24 * time.Hour, 5 * 24 * time.Hour, 30 * time.Minute}
+	for trial := 0; trial < 300; trial++ {
+		cal := cftime.Calendar(rng.IntN(6))
+		step := steps[rng.IntN(len(steps))]
+		first := cftime.FromDays(cal, int64(rng.IntN(400000)-200000), int64(rng.IntN(24))*int64(time.Hour))
+		n := 1 + rng.IntN(400)
+		var times []cftime.Date
+		for i, x := 0, first; i < n; i, x = i+1, x.Add(step) {
+			if rng.Float64() < 0.9 { // holes
+				times = append(times, x)
+			}
+		}
+		if len(times) == 0 {
+			continue
+		}
+		off := time.Duration(rng.IntN(48)-24) * 30 * time.Minute
+		for k := range kindNames {
+			s := Spec{Kind(k)}
+			b, err := s.Assign(times, Options{UTCOffset: off})
+			if err != nil {
+				t.Fatalf("%s %s: %v", cal, s, err)
+			}
+			total := 0
+			for i, bin := range b.Bins {
+				total += bin.Count
+				if bin.Partial != (bin.Count < bin.Expected) {
+					t.Fatalf("%s %s bin %+v: partial flag", cal, s, bin)
+				}
+				if s.IsClimatology() || s.Kind == All {
+					continue
+				}
+				if !bin.Start.Before(bin.End) || (i > 0 && !b.Bins[i-1].End.Equal(bin.Start)) || s.Floor(bin.Start) != bin.Start {
+					t.Fatalf("%s %s: bins %d not contiguous: %+v", cal, s, i, b.Bins[max(0, i-1):i+1])
+				}
+			}
+			if total != len(times) {
+				t.Fatalf("%s %s: counts add to %d of %d", cal, s, total, len(times))
+			}
+			for i, x := range times {
+				bin := b.Bins[b.Index[i]]
+				lt := x.Add(b.UTCOffset)
+				switch {
+				case s.Kind == MonthOfYear:
+					if lt.Month != bin.Group {
+						t.Fatalf("%s %s: %s in group %d", cal, s, lt, bin.Group)
+					}
+				case s.Kind == DayOfYear:
+					if lt.YearDay() != bin.Group {
+						t.Fatalf("%s %s: %s in group %d", cal, s, lt, bin.Group)
+					}
+				default:
+					if lt.Before(bin.Start) || !lt.Before(bin.End) {
+						t.Fatalf("%s %s: %s (local %s) outside bin [%s, %s)", cal, s, x, lt, bin.Start, bin.End)
+					}
+				}
+			}
+			d, _ := s.Assign(times, Options{UTCOffset: off, DropPartial: true})
+			kept := 0
+			for _, bin := range b.Bins {
+				if !bin.Partial {
+					kept++
+				}
+			}
+			if len(d.Bins) != kept {
+				t.Fatalf("%s %s: DropPartial kept %d of %d complete bins", cal, s, len(d.Bins), kept)
+			}
+			for i, x := range d.Index {
+				if x >= 0 && d.Bins[x].ID != b.Bins[b.Index[i]].ID {
+					t.Fatalf("%s %s: DropPartial moved timestep %d", cal, s, i)
+				}
+			}
 		}
 	}
 }
