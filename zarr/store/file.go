@@ -51,7 +51,7 @@ func (s *File) URL() string { return "file://" + filepath.ToSlash(s.root) }
 func (s *File) Root() string { return s.root }
 
 func (s *File) errorf(op, key string, err error) error {
-	return fmt.Errorf("%s: %s %q: %w", s.URL(), op, key, err)
+	return opError(s.URL(), op, key, err)
 }
 
 // path checks key and returns its file name.

@@ -100,3 +100,13 @@ func TestFileReadsFilesWrittenByOthers(t *testing.T) {
 		t.Errorf("URL() = %q", s.URL())
 	}
 }
+
+func TestReadOnlyFile(t *testing.T) {
+	storetest.RunReadOnly(t, func(t *testing.T, content map[string][]byte) store.Store {
+		s, err := store.NewFile(writeDir(t, content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.ReadOnly(s)
+	})
+}

@@ -95,7 +95,7 @@ func (s *GCS) Bucket() string { return s.name }
 func (s *GCS) Close() error { return s.client.Close() }
 
 func (s *GCS) errorf(op, key string, err error) error {
-	return fmt.Errorf("%s: %s %q: %w", s.url, op, key, err)
+	return opError(s.url, op, key, err)
 }
 
 func (s *GCS) gcsError(ctx context.Context, op, key string, err error) error {

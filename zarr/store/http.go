@@ -38,7 +38,7 @@ type HTTPConfig struct {
 
 // NewHTTP returns a store rooted at rawURL (http or https). A query string on
 // rawURL (e.g. an access token) is sent with every request but left out of
-// URL(), which ends up in logs and cache keys.
+// URL(), which ends up in logs and cache keys; so is user:password@.
 func NewHTTP(rawURL string, cfg HTTPConfig) (*HTTP, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -75,11 +75,12 @@ var defaultHTTPClient = func() *http.Client {
 func (s *HTTP) URL() string {
 	u := *s.base
 	u.RawQuery = ""
+	u.User = nil
 	return u.String()
 }
 
 func (s *HTTP) errorf(op, key string, err error) error {
-	return fmt.Errorf("%s: %s %q: %w", s.URL(), op, key, err)
+	return opError(s.URL(), op, key, err)
 }
 
 // objectURL escapes each key segment, so keys with spaces or '%' survive.

@@ -50,6 +50,12 @@ func checkSegments(s string, prefix bool) error {
 	return nil
 }
 
+// opError is the one shape of every error a store returns:
+// "<store URL>: <op> <key>: <cause>", e.g. `s3://b/p: get "c/0": not found`.
+func opError(url, op, key string, err error) error {
+	return fmt.Errorf("%s: %s %q: %w", url, op, key, err)
+}
+
 // sliceRange applies GetRange's semantics to a whole object held in memory.
 // The result aliases data.
 func sliceRange(data []byte, offset, length int64) ([]byte, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -47,7 +46,7 @@ func openMem(name string) *Mem {
 func (s *Mem) URL() string { return "mem://" + s.name }
 
 func (s *Mem) errorf(op, key string, err error) error {
-	return fmt.Errorf("%s: %s %q: %w", s.URL(), op, key, err)
+	return opError(s.URL(), op, key, err)
 }
 
 func (s *Mem) lookup(ctx context.Context, op, key string) (memObject, error) {

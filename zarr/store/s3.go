@@ -141,7 +141,7 @@ func (s *S3) Client() *s3.Client { return s.client }
 func (s *S3) Bucket() string { return s.bucket }
 
 func (s *S3) errorf(op, key string, err error) error {
-	return fmt.Errorf("%s: %s %q: %w", s.url, op, key, err)
+	return opError(s.url, op, key, err)
 }
 
 // s3Error maps the SDK's errors: missing object to ErrNotFound, and a
@@ -156,6 +156,9 @@ func (s *S3) s3Error(ctx context.Context, op, key string, err error) error {
 	return s.errorf(op, key, err)
 }
 
+// isS3NotFound: NoSuchKey from GET, a bare 404 ("NotFound") from HEAD. HEAD
+// has no body, so a missing bucket looks the same to Stat; Get tells them
+// apart.
 func isS3NotFound(err error) bool {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -168,8 +171,7 @@ func isS3NotFound(err error) bool {
 		}
 	}
 	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound &&
-		(apiErr == nil || apiErr.ErrorCode() != "NoSuchBucket")
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
 }
 
 func isS3InvalidRange(err error) bool {
