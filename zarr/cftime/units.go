@@ -36,23 +36,30 @@ func (u Unit) String() string { return unitNames[u] }
 // msecs/msec/ms, microseconds/microsecond/microsecs/microsec) plus those
 // xarray/numpy add (nanoseconds/nanosecond/ns, us/µs/usec, nsec).
 func ParseUnit(s string) (Unit, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "days", "day", "d":
-		return Day, nil
-	case "hours", "hour", "hrs", "hr", "h":
-		return Hour, nil
-	case "minutes", "minute", "mins", "min":
-		return Minute, nil
-	case "seconds", "second", "secs", "sec", "s":
-		return Second, nil
-	case "milliseconds", "millisecond", "millisecs", "millisec", "msecs", "msec", "ms":
-		return Millisecond, nil
-	case "microseconds", "microsecond", "microsecs", "microsec", "usecs", "usec", "us", "µs":
-		return Microsecond, nil
-	case "nanoseconds", "nanosecond", "nanosecs", "nanosec", "nsecs", "nsec", "ns":
-		return Nanosecond, nil
+	if u, ok := lookupUnit(s); ok {
+		return u, nil
 	}
 	return 0, fmt.Errorf("cftime: time unit %q (want days, hours, minutes, seconds, milliseconds, microseconds or nanoseconds): %w", s, ErrBadUnits)
+}
+
+func lookupUnit(s string) (Unit, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "days", "day", "d":
+		return Day, true
+	case "hours", "hour", "hrs", "hr", "h":
+		return Hour, true
+	case "minutes", "minute", "mins", "min":
+		return Minute, true
+	case "seconds", "second", "secs", "sec", "s":
+		return Second, true
+	case "milliseconds", "millisecond", "millisecs", "millisec", "msecs", "msec", "ms":
+		return Millisecond, true
+	case "microseconds", "microsecond", "microsecs", "microsec", "usecs", "usec", "us", "µs":
+		return Microsecond, true
+	case "nanoseconds", "nanosecond", "nanosecs", "nanosec", "nsecs", "nsec", "ns":
+		return Nanosecond, true
+	}
+	return 0, false
 }
 
 // Units is a parsed CF time units attribute: values count Unit from Epoch.
@@ -75,9 +82,9 @@ func ParseUnits(units string, cal Calendar) (Units, error) {
 	if !ok {
 		return Units{}, fmt.Errorf("cftime: units %q: want \"<unit> since <date>\": %w", units, ErrBadUnits)
 	}
-	u, err := ParseUnit(unit)
-	if err != nil {
-		return Units{}, fmt.Errorf("cftime: units %q: %w", units, err)
+	u, ok := lookupUnit(unit)
+	if !ok {
+		return Units{}, fmt.Errorf("cftime: units %q: time unit %q (want days, hours, minutes, seconds, milliseconds, microseconds or nanoseconds): %w", units, unit, ErrBadUnits)
 	}
 	ref, offset, err := parseRefDate(date, cal)
 	if err != nil {
