@@ -13,7 +13,7 @@
 // merge with Chan et al.'s formula), so results do not depend on how the
 // source is chunked.
 //
-// Semantics (docs/DESIGN.md "Semantics", matching xarray/numpy):
+// Semantics (DESIGN.md, "Semantics"; checked against xarray/numpy):
 //   - NaN is missing and always skipped.
 //   - MinCount (default 1): a pixel with fewer valid values than MinCount is
 //     NaN for every reducer except count, sum included; count is the number of

@@ -23,9 +23,12 @@ import (
 // when finalizing.
 const (
 	magic      = "ZPRS"
-	encVersion = 1
 	headerSize = 4 + 1 + 2 + 1 + 4 + 4
 )
+
+// EncodingVersion is the version MarshalBinary writes; UnmarshalBinary
+// rejects others. Memo keys should include it.
+const EncodingVersion = 1
 
 // MarshalBinary encodes the partial states.
 func (s *Set) MarshalBinary() ([]byte, error) {
@@ -39,7 +42,7 @@ func (s *Set) MarshalBinary() ([]byte, error) {
 	}
 	b := make([]byte, headerSize, headerSize+int(s.payloadSize(s.valueSteps, width)))
 	copy(b, magic)
-	b[4] = encVersion
+	b[4] = EncodingVersion
 	binary.LittleEndian.PutUint16(b[5:], uint16(s.has))
 	b[7] = byte(width)
 	binary.LittleEndian.PutUint32(b[8:], uint32(p))
@@ -102,8 +105,8 @@ func (s *Set) UnmarshalBinary(data []byte) error {
 	if len(data) < headerSize || string(data[:4]) != magic {
 		return fmt.Errorf("reduce: partial state of %d bytes has no header: %w", len(data), ErrCorrupt)
 	}
-	if data[4] != encVersion {
-		return fmt.Errorf("reduce: partial state version %d, want %d: %w", data[4], encVersion, ErrCorrupt)
+	if data[4] != EncodingVersion {
+		return fmt.Errorf("reduce: partial state version %d, want %d: %w", data[4], EncodingVersion, ErrCorrupt)
 	}
 	has := state(binary.LittleEndian.Uint16(data[5:]))
 	width := int(data[7])

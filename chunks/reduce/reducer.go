@@ -119,6 +119,22 @@ const (
 	stValues
 )
 
+var stateNames = [...]string{"count", "sum", "moments", "min", "max", "first", "last", "values"}
+
+// String lists the kinds, "count+sum+moments".
+func (st state) String() string {
+	var b []byte
+	for i, n := range stateNames {
+		if st&(1<<i) != 0 {
+			if len(b) > 0 {
+				b = append(b, '+')
+			}
+			b = append(b, n...)
+		}
+	}
+	return string(b)
+}
+
 func (r Reducer) needs() state {
 	switch r.Op {
 	case Sum, Mean:

@@ -102,6 +102,11 @@ func fill[T any](x []T, v T) {
 	}
 }
 
+// Kinds names the partial-state kinds the Set keeps, "count+sum+moments":
+// two Sets can merge, and an encoded state can be decoded into a Set, only
+// when their kinds are equal, so memo keys should include it.
+func (s *Set) Kinds() string { return s.has.String() }
+
 // Pixels returns the number of pixels per timestep.
 func (s *Set) Pixels() int { return s.pixels }
 

@@ -241,6 +241,9 @@ func TestMarshalErrors(t *testing.T) {
 	s.Accumulate32([]float32{1, 2, nan, 4, 5, 6}, 0)
 	b, _ := s.MarshalBinary()
 	other, _ := NewSet(3, []Reducer{{Op: Max}}, 1)
+	if s.Kinds() != "count+sum+values" || other.Kinds() != "count+max" {
+		t.Errorf("kinds %q %q", s.Kinds(), other.Kinds())
+	}
 	if err := other.UnmarshalBinary(b); !errors.Is(err, ErrMismatch) {
 		t.Errorf("kinds mismatch: %v", err)
 	}
