@@ -3,6 +3,7 @@ package period
 import (
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -434,6 +435,36 @@ func TestAssignInvariants(t *testing.T) {
 					t.Fatalf("%s %s: DropPartial moved timestep %d", cal, s, i)
 				}
 			}
+		}
+	}
+}
+
+// TestISOWeeksAgainstGo compares ISO week numbering with the standard
+// library's independent time.Time.ISOWeek for every day of 1900–2100.
+func TestISOWeeksAgainstGo(t *testing.T) {
+	s := mustParse(t, "week")
+	for tm := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); tm.Year() <= 2100; tm = tm.AddDate(0, 0, 1) {
+		d, _ := cftime.FromTime(tm, cftime.ProlepticGregorian)
+		y, w := s.WeekNumber(d)
+		gy, gw := tm.ISOWeek()
+		if y != gy || w != gw {
+			t.Fatalf("%s: %dW%d, time.ISOWeek %dW%d", d.DateString(), y, w, gy, gw)
+		}
+	}
+}
+
+// TestEpiWeekOneStarts checks the first day of MMWR (epi) week 1, which
+// CDC defines as the first Sunday week with at least four days in January.
+func TestEpiWeekOneStarts(t *testing.T) {
+	s := mustParse(t, "epi-week")
+	for year, start := range map[int]string{
+		2014: "2013-12-29", 2015: "2015-01-04", 2016: "2016-01-03", 2017: "2017-01-01",
+		2018: "2017-12-31", 2019: "2018-12-30", 2020: "2019-12-29", 2021: "2021-01-03",
+		2022: "2022-01-02", 2023: "2023-01-01", 2024: "2023-12-31", 2025: "2024-12-29",
+	} {
+		d := s.Floor(date(t, cftime.Standard, year, 1, 4))
+		if got := s.ID(d, d); d.DateString() != start || got != strconv.Itoa(year)+"SunW1" {
+			t.Errorf("epi week 1 of %d: %s starting %s, want %s", year, got, d.DateString(), start)
 		}
 	}
 }
