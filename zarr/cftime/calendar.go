@@ -205,9 +205,14 @@ func (c Calendar) yearLen() int64 {
 	return 0
 }
 
-// daysFromCivil returns days since the calendar's 1970-01-01. The date must
-// be valid.
+// daysFromCivil returns days since the calendar's 1970-01-01. It never
+// panics: months outside 1–12 roll into neighbouring years and days outside
+// the month count on linearly, as time.Date normalises.
 func (c Calendar) daysFromCivil(y, m, d int64) int64 {
+	if m < 1 || m > 12 {
+		y += floorDiv(m-1, 12)
+		m = floorMod(m-1, 12) + 1
+	}
 	switch c {
 	case ProlepticGregorian:
 		return gregorianJDN(y, m, d) - unixEpochJDN

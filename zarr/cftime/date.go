@@ -166,6 +166,9 @@ func (d Date) Weekday() time.Weekday {
 // 366. As in cftime's dayofyr, the days skipped by the Gregorian reform still
 // count: standard 1582-10-15 is day 288.
 func (d Date) YearDay() int {
+	if d.Month < 1 || d.Month > 12 { // not a valid date: normalise first
+		d = FromDays(d.Calendar, d.Days(), 0)
+	}
 	if d.Calendar == Day360 {
 		return (d.Month-1)*30 + d.Day
 	}

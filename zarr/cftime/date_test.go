@@ -195,3 +195,22 @@ func TestArithmetic(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// TestInvalidDatesDoNotPanic: dates built by hand with fields out of range
+// normalise like time.Date instead of panicking.
+func TestInvalidDatesDoNotPanic(t *testing.T) {
+	for cal := Standard; cal <= Day360; cal++ {
+		d := Date{Year: 2000, Month: 13, Day: 1, Calendar: cal}
+		if got := FromDays(cal, d.Days(), 0); got.String() != "2001-01-01T00:00:00" {
+			t.Errorf("%s month 13: %s", cal, got)
+		}
+		z := Date{Calendar: cal}
+		_ = z.Days()
+		_ = z.YearDay()
+		_ = z.Weekday()
+		_ = z.String()
+		if z.Validate() == nil {
+			t.Errorf("%s zero Date validates", cal)
+		}
+	}
+}
