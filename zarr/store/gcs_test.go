@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/zarrproc/zarrproc/zarr/store"
 	"github.com/zarrproc/zarrproc/zarr/store/storetest"
+	"google.golang.org/api/iterator"
 )
 
 // gcsTestEnv points the GCS library at the test fake-gcs-server through
@@ -28,9 +30,30 @@ func newGCSBucket(t *testing.T, prefix string) *store.GCS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.Client().Bucket(bucket).Create(ctx, "zarrproc-test", nil); err != nil {
+	b := s.Client().Bucket(bucket)
+	if err := b.Create(ctx, "zarrproc-test", nil); err != nil {
 		t.Fatalf("create bucket %s: %v", bucket, err)
 	}
+	// Leave a long-running emulator as we found it (runs before Close).
+	t.Cleanup(func() {
+		it := b.Objects(ctx, nil)
+		for {
+			a, err := it.Next()
+			if errors.Is(err, iterator.Done) {
+				break
+			}
+			if err != nil {
+				t.Logf("cleanup: list %s: %v", bucket, err)
+				return
+			}
+			if err := b.Object(a.Name).Delete(ctx); err != nil {
+				t.Logf("cleanup: delete %s/%s: %v", bucket, a.Name, err)
+			}
+		}
+		if err := b.Delete(ctx); err != nil {
+			t.Logf("cleanup: delete bucket %s: %v", bucket, err)
+		}
+	})
 	return s
 }
 

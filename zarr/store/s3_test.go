@@ -42,6 +42,26 @@ func newS3Bucket(t *testing.T, prefix string) *store.S3 {
 	if _, err := s.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("create bucket %s: %v", bucket, err)
 	}
+	// Leave a long-running MinIO as we found it.
+	t.Cleanup(func() {
+		c := s.Client()
+		p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Logf("cleanup: list %s: %v", bucket, err)
+				return
+			}
+			for _, o := range page.Contents {
+				if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: o.Key}); err != nil {
+					t.Logf("cleanup: delete %s/%s: %v", bucket, aws.ToString(o.Key), err)
+				}
+			}
+		}
+		if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Logf("cleanup: delete bucket %s: %v", bucket, err)
+		}
+	})
 	return s
 }
 
