@@ -80,6 +80,12 @@ type Binning struct {
 // no timestep inside the span is an empty, partial bin, as in xarray's
 // resample. Climatology groups come sorted by Group, one per group present.
 func (s Spec) Assign(times []cftime.Date, opts Options) (Binning, error) {
+	if opts.UTCOffset <= -day || opts.UTCOffset >= day {
+		return Binning{}, fmt.Errorf("utc_offset %v is not within ±24h: %w", opts.UTCOffset, ErrBadUTCOffset)
+	}
+	if opts.Step.Fixed < 0 || opts.Step.Months < 0 || opts.Step.Dekads < 0 {
+		return Binning{}, fmt.Errorf("time step %+v is negative", opts.Step)
+	}
 	b := Binning{Spec: s, Step: opts.Step, Index: make([]int32, len(times))}
 	if len(times) == 0 {
 		return b, nil

@@ -308,6 +308,9 @@ func TestAssignErrors(t *testing.T) {
 	if _, err := s.Assign(times, Options{}); !errors.Is(err, ErrMixedCalendar) {
 		t.Errorf("mixed: %v", err)
 	}
+	if _, err := s.Assign(times[:1], Options{UTCOffset: 25 * time.Hour}); !errors.Is(err, ErrBadUTCOffset) {
+		t.Errorf("25h offset: %v", err)
+	}
 	if b, err := s.Assign(nil, Options{}); err != nil || len(b.Bins) != 0 {
 		t.Errorf("empty: %v", err)
 	}
