@@ -33,7 +33,9 @@ var pages = func() map[string]*template.Template {
 		},
 		"join":   strings.Join,
 		"isLink": func(v any) bool { _, ok := v.(link); return ok },
-		"str":    func(v any) string { s, _ := v.(string); return s },
+		// webURL tells links a browser can follow from store URLs (s3://,
+		// gs://) shown as text.
+		"webURL": func(u string) bool { return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
