@@ -14,16 +14,16 @@ func TestMem(t *testing.T) {
 	})
 }
 
-func TestMemReadOnlyFixture(t *testing.T) {
-	// The read-only suite's Put check does not apply to a writable store, so
-	// only make sure Fixture itself round-trips through a store.
-	ctx := context.Background()
-	s := store.NewMem("fixture")
-	for k, v := range storetest.Fixture() {
-		if err := s.Put(ctx, k, v); err != nil {
-			t.Fatalf("Put(%q): %v", k, err)
+func TestReadOnlyMem(t *testing.T) {
+	storetest.RunReadOnly(t, func(t *testing.T, content map[string][]byte) store.Store {
+		s := store.NewMem(t.Name())
+		for k, v := range content {
+			if err := s.Put(context.Background(), k, v); err != nil {
+				t.Fatalf("Put(%q): %v", k, err)
+			}
 		}
-	}
+		return store.ReadOnly(s)
+	})
 }
 
 func TestOpenMemSharesByName(t *testing.T) {

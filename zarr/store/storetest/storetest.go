@@ -80,6 +80,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InvalidKeys", testInvalidKeys},
 		{"CancelledContext", testCancelledContext},
 		{"ConcurrentGets", testConcurrentGets},
+		{"LargeObject", testLargeObject},
 		{"URL", testURL},
 	}
 	for _, tc := range tests {
@@ -498,6 +499,22 @@ func concurrentGets(t *testing.T, s store.Store, content map[string][]byte) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// testLargeObject writes more than the GCS writer's 16 MiB chunk, which
+// takes the resumable-upload path, and reads ranges across it.
+func testLargeObject(t *testing.T, s store.Store) {
+	if testing.Short() {
+		t.Skip("large object skipped in -short mode")
+	}
+	data := make([]byte, 17<<20+123)
+	for i := 0; i < len(data); i += 4096 {
+		data[i] = byte(i >> 12)
+	}
+	put(t, s, "large/object", data)
+	mustGet(t, s, "large/object", data)
+	checkRange(t, s, "large/object", data, 16<<20-10, 1<<20)
+	checkRange(t, s, "large/object", data, -16388, 0) // a shard index
 }
 
 func testURL(t *testing.T, s store.Store) {
