@@ -18,7 +18,9 @@
 //   - MinCount (default 1): a pixel with fewer valid values than MinCount is
 //     NaN for every reducer except count, sum included; count is the number of
 //     valid values (0 when none). MinCount 0 gives xarray's default: the sum of
-//     an all-missing group is 0.
+//     an all-missing group is 0 — but a Set that never saw a timestep (an
+//     empty bin, over a gap in the time axis) has a NaN sum, as xarray gives
+//     NaN for empty bins.
 //   - std/var divide by n − DDOF (DDOF 0 by default) and are NaN when
 //     n − DDOF ≤ 0.
 //   - median and quantile are exact, numpy's "linear" method (Hyndman & Fan

@@ -13,7 +13,7 @@ import (
 //	u16     state kinds (bitmask)
 //	u8      value width: 0 none, 4 float32, 8 float64
 //	u32     pixels
-//	u32     value timesteps
+//	u32     timesteps accumulated (the values hold this many when present)
 //	then, for the kinds present and in this order, arrays of pixels entries:
 //	count u32; sum f64; mean f64, M2 f64; min f64; max f64;
 //	first time i64, first value f64; last time i64, last value f64;
@@ -40,13 +40,13 @@ func (s *Set) MarshalBinary() ([]byte, error) {
 	case len(s.vals32) > 0:
 		width = 4
 	}
-	b := make([]byte, headerSize, headerSize+int(s.payloadSize(s.valueSteps, width)))
+	b := make([]byte, headerSize, headerSize+int(s.payloadSize(s.steps, width)))
 	copy(b, magic)
 	b[4] = EncodingVersion
 	binary.LittleEndian.PutUint16(b[5:], uint16(s.has))
 	b[7] = byte(width)
 	binary.LittleEndian.PutUint32(b[8:], uint32(p))
-	binary.LittleEndian.PutUint32(b[12:], uint32(s.valueSteps))
+	binary.LittleEndian.PutUint32(b[12:], uint32(s.steps))
 	for _, c := range s.count {
 		b = binary.LittleEndian.AppendUint32(b, c)
 	}
@@ -76,6 +76,9 @@ func (s *Set) MarshalBinary() ([]byte, error) {
 
 // payloadSize is the encoded size after the header.
 func (s *Set) payloadSize(steps, width int) uint64 {
+	if s.has&stValues == 0 {
+		steps = 0
+	}
 	n := uint64(4 * s.pixels)
 	for _, a := range [][]float64{s.sum, s.shift, s.s2, s.min, s.max, s.firstV, s.lastV} {
 		n += uint64(8 * len(a))
@@ -115,7 +118,7 @@ func (s *Set) UnmarshalBinary(data []byte) error {
 	if has != s.has || p != s.pixels {
 		return fmt.Errorf("reduce: partial state of %d pixels/states %#x into %d pixels/states %#x: %w", p, has, s.pixels, s.has, ErrMismatch)
 	}
-	if (width != 0 && width != 4 && width != 8) || (width == 0) != (steps == 0 || p == 0) || (width != 0 && has&stValues == 0) {
+	if (width != 0 && width != 4 && width != 8) || (width == 0) != (steps == 0 || p == 0 || has&stValues == 0) {
 		return fmt.Errorf("reduce: partial state value width %d for %d steps: %w", width, steps, ErrCorrupt)
 	}
 	if want := s.payloadSize(steps, width); uint64(len(data)-headerSize) != want {
@@ -149,7 +152,7 @@ func (s *Set) UnmarshalBinary(data []byte) error {
 		s.vals64 = make([]float64, steps*p)
 		readF64s(s.vals64, r)
 	}
-	s.valueSteps = steps
+	s.steps = steps
 	return nil
 }
 

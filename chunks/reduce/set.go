@@ -24,7 +24,7 @@ type Set struct {
 	lastV         []float64
 	vals32        []float32 // step-major values (NaN kept) when every input was float32
 	vals64        []float64 // step-major values once any input was float64
-	valueSteps    int
+	steps         int       // timesteps accumulated, valid or not
 	sortScratch   []float64 // Finalize's per-pixel buffers, not part of the state
 }
 
@@ -93,7 +93,7 @@ func (s *Set) Reset() {
 	fill(s.lastV, math.NaN())
 	s.vals32 = s.vals32[:0]
 	s.vals64 = s.vals64[:0]
-	s.valueSteps = 0
+	s.steps = 0
 }
 
 func fill[T any](x []T, v T) {
@@ -162,6 +162,7 @@ func accumulate[T float32 | float64](s *Set, values []T, step int) error {
 	if s.has&stValues != 0 {
 		s.appendValues(values, steps)
 	}
+	s.steps += steps
 	return nil
 }
 
@@ -284,7 +285,6 @@ func (s *Set) appendValues(values any, steps int) {
 		s.promoteValues()
 		s.vals64 = append(s.vals64, v...)
 	}
-	s.valueSteps += steps
 }
 
 // promoteValues moves float32 values to the float64 storage. Values are a
@@ -358,8 +358,8 @@ func (s *Set) Merge(other *Set) error {
 		} else {
 			s.vals32 = append(s.vals32, other.vals32...)
 		}
-		s.valueSteps += other.valueSteps
 	}
+	s.steps += other.steps
 	return nil
 }
 
@@ -391,7 +391,7 @@ func finalize[T float32 | float64](s *Set, dst [][]T) error {
 			}
 		case Sum:
 			for i, c := range s.count {
-				if c < mc {
+				if c < mc || s.steps == 0 {
 					out[i] = nan
 				} else {
 					out[i] = T(s.sum[i])
@@ -450,7 +450,7 @@ func finalize[T float32 | float64](s *Set, dst [][]T) error {
 // median and quantile reducer from them. Pixels are gathered in blocks so
 // that each step-major row is read one cache line at a time.
 func finalizeValues[T float32 | float64](s *Set, dst [][]T, nan T, mc uint32) {
-	p, steps := s.pixels, s.valueSteps
+	p, steps := s.pixels, s.steps
 	const block = 32
 	if cap(s.sortScratch) < block*steps {
 		s.sortScratch = make([]float64, block*steps)

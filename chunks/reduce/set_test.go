@@ -101,6 +101,12 @@ func TestReducersOnKnownSeries(t *testing.T) {
 	if out[0][1] != 0 || !math.IsNaN(out[1][1]) || out[2][1] != 0 {
 		t.Errorf("min_count=0: sum %v mean %v count %v", out[0][1], out[1][1], out[2][1])
 	}
+	// An empty bin (no timestep at all) sums to NaN even with min_count=0.
+	empty, _ := NewSet(2, []Reducer{{Op: Sum}, {Op: Count}}, 0)
+	out = finalize64(t, empty)
+	if !math.IsNaN(out[0][0]) || out[1][0] != 0 {
+		t.Errorf("empty bin, min_count=0: %v", out)
+	}
 	// min_count=3: pixels with fewer than 3 values are NaN, sum and first included.
 	s3, _ := NewSet(len(series), []Reducer{{Op: Sum}, {Op: First}, {Op: Count}, {Op: Median}}, 3)
 	s3.Accumulate32(stepMajor(series), 0)

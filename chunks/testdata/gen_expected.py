@@ -8,7 +8,9 @@ cube_<name>.f32 (the data, float32 little-endian, shape time × y × x) and
 expected.json.gz (bin labels, timestep counts and every reducer per bin).
 
 Cubes are small and deterministic, with NaN holes, an all-NaN pixel, a
-constant pixel, partial periods at both ends, and noleap / 360_day calendars.
+constant pixel, partial periods at both ends, a gap with empty bins, and
+noleap / 360_day calendars. xarray makes every reducer of an empty bin NaN,
+count included; our count there is 0 (DESIGN.md), which the Go test allows.
 Bins come from xarray itself wherever it can make them:
 resample("D" | "MS" | "QS-JAN" | "QS-DEC" | "YS"), resample("W-MON" etc.,
 closed="left", label="left") for real-calendar weeks, groupby("time.month"),
@@ -143,7 +145,7 @@ def case(da, times, cube, period, reducers, utc_offset_hours=0):
     labels = [label_of(v) for v in counts[dim].values]
     res = reduce_all(g, reducers)
     return {"cube": cube["name"], "period": period, "utc_offset_hours": utc_offset_hours,
-            "labels": labels, "counts": [int(c) for c in counts.values],
+            "labels": labels, "counts": [0 if np.isnan(c) else int(c) for c in counts.values],
             "results": {r: to_rows(x.rename({"time": dim}) if dim != "time" and "time" in x.dims else x, dim)
                         for r, x in res.items()}}
 
@@ -158,6 +160,13 @@ def main():
         cases.append(case(da, times, meta, p, REDUCERS_ALL))
     cases.append(case(da, times, meta, "day", REDUCERS_SHORT))
     cases.append(case(da, times, meta, "day-of-year", REDUCERS_SHORT))
+    # A gap: no timestep at all in 2020-02-01 … 2020-03-01 (empty bins).
+    vals = np.arange(7325, 7325 + 130)
+    vals = vals[(vals < 7336) | (vals > 7365)]
+    da, times, meta = make_cube("std_gap", "days since 2000-01-01", "standard", vals, 5)
+    cubes.append(meta)
+    for p in ["month", "week", "day"]:  # resample makes empty bins; groupby (dekad) would not
+        cases.append(case(da, times, meta, p, REDUCERS_ALL if p != "day" else REDUCERS_SHORT))
     # noleap, daily int32-style values, 2000-11-15 … 2002-02-10.
     da, times, meta = make_cube("noleap_daily", "days since 2000-01-01 00:00:00", "noleap", np.arange(318, 318 + 452), 2)
     cubes.append(meta)

@@ -1,0 +1,269 @@
+"""Engine cross-check cases, computed by xarray.
+
+usage: python cases.py OUTDIR
+
+Writes small source datasets with xarray (v2 and v3, NaN holes, an all-NaN
+pixel, a month with one pixel missing, int16 packing with _FillValue, noleap
+and 360_day calendars, latitude both ways) and, for every case, the result
+xarray computes: one float64 file per output variable (C order, NaN for
+missing) plus the bin labels and timestep counts, listed in OUTDIR/cases.json.
+
+Binning: each timestep's bin start is computed here from the period rules in
+DESIGN.md (ISO/Sunday/Wednesday/... weeks, dekads, DJF seasons counting
+December toward the next year, ...), then the values are grouped with
+xarray's groupby on that label; for the standard calendar the labels are
+also checked against pandas resample aliases (MS, W-MON left/left, QS-DEC,
+YS) so the rules are xarray's own where xarray has them.
+"""
+import json
+import os
+import sys
+
+import cftime
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+OUT = sys.argv[1]
+os.makedirs(OUT, exist_ok=True)
+
+FIRST_WEEKDAY = {"week": 0, "epi-week": 6, "week-sunday": 6, "week-wednesday": 2,
+                 "week-thursday": 3, "week-saturday": 5}
+PERIODS = ["day", "week", "epi-week", "week-wednesday", "week-thursday", "week-saturday",
+           "dekad", "month", "quarter", "season", "year", "all", "month-of-year", "day-of-year"]
+REDUCERS = ["count", "sum", "mean", "min", "max", "std", "var", "median", "quantile", "first", "last"]
+
+
+def make_date(d, y, m, day):
+    if isinstance(d, pd.Timestamp):
+        return pd.Timestamp(year=y, month=m, day=day)
+    return type(d)(y, m, day)
+
+
+def weekday(d):
+    return d.dayofweek if isinstance(d, pd.Timestamp) else d.dayofwk
+
+
+def bin_start(d, period, first):
+    if period == "day":
+        return make_date(d, d.year, d.month, d.day)
+    if period in FIRST_WEEKDAY:
+        back = (weekday(d) - FIRST_WEEKDAY[period]) % 7
+        day0 = make_date(d, d.year, d.month, d.day)
+        return day0 - pd.Timedelta(days=back) if isinstance(d, pd.Timestamp) else day0 - __import__("datetime").timedelta(days=back)
+    if period == "dekad":
+        return make_date(d, d.year, d.month, 1 if d.day <= 10 else 11 if d.day <= 20 else 21)
+    if period == "month":
+        return make_date(d, d.year, d.month, 1)
+    if period == "quarter":
+        return make_date(d, d.year, (d.month - 1) // 3 * 3 + 1, 1)
+    if period == "season":
+        if d.month == 12:
+            return make_date(d, d.year, 12, 1)
+        if d.month <= 2:
+            return make_date(d, d.year - 1, 12, 1)
+        return make_date(d, d.year, (d.month - 3) // 3 * 3 + 3, 1)
+    if period == "year":
+        return make_date(d, d.year, 1, 1)
+    if period == "all":
+        return first
+    raise ValueError(period)
+
+
+def iso(d):
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (d.year, d.month, d.day, d.hour, d.minute, d.second)
+
+
+def reduce_group(g, name, q, ddof, min_count):
+    cnt = g.count("time")
+    if name == "count":
+        return cnt.astype(np.float64)
+    if name == "sum":
+        r = g.sum("time", min_count=max(min_count, 1) if min_count > 0 else 0)
+        return r.where(cnt >= min_count) if min_count > 0 else r
+    r = {"mean": lambda: g.mean("time"), "min": lambda: g.min("time"), "max": lambda: g.max("time"),
+         "std": lambda: g.std("time", ddof=ddof), "var": lambda: g.var("time", ddof=ddof),
+         "median": lambda: g.median("time"), "quantile": lambda: g.quantile(q, dim="time", method="linear").drop_vars("quantile"),
+         "first": lambda: g.isel(time=_first_valid(g)), "last": lambda: g.isel(time=_last_valid(g))}[name]()
+    return r.where(cnt >= max(min_count, 1))
+
+
+def _first_valid(g):
+    v = ~np.isnan(g)
+    return v.argmax("time")
+
+
+def _last_valid(g):
+    v = ~np.isnan(g)
+    n = g.sizes["time"]
+    return n - 1 - v.isel(time=slice(None, None, -1)).argmax("time")
+
+
+def expected(da, period, reducers, q, ddof, min_count, drop_partial, step_days=1):
+    times = da.indexes["time"]
+    dates = [pd.Timestamp(t) if isinstance(times, pd.DatetimeIndex) else t for t in times]
+    clim = period in ("month-of-year", "day-of-year")
+    if clim:
+        keys = [d.month if period == "month-of-year" else (d.dayofyear if isinstance(d, pd.Timestamp) else d.dayofyr) for d in dates]
+    else:
+        keys = [bin_start(d, period, dates[0]) for d in dates]
+    order = []
+    members = {}
+    for i, k in enumerate(keys):
+        if k not in members:
+            members[k] = []
+            order.append(k)
+        members[k].append(i)
+    if clim:
+        order.sort()
+    bins = []
+    for k in order:
+        idx = members[k]
+        if drop_partial and not clim:
+            start = k
+            nxt = None
+            # expected steps: days from the bin start to the next bin start
+            j = idx[-1] + 1
+            if period == "all":
+                complete = True
+            else:
+                probe = dates[idx[0]]
+                # next bin start: the first date whose key differs, or computed
+                span = _span_days(start, period)
+                complete = len(idx) == span // step_days
+            if not complete:
+                continue
+        bins.append((k, idx))
+    outs = {r: [] for r in reducers}
+    for k, idx in bins:
+        g = da.isel(time=idx)
+        for r in reducers:
+            outs[r].append(reduce_group(g, r, q, ddof, min_count).values.astype(np.float64))
+    labels = [k if clim else iso(k) for k, _ in bins]
+    counts = [len(idx) for _, idx in bins]
+    return labels, counts, {r: np.stack(v) for r, v in outs.items()}
+
+
+def _span_days(start, period):
+    import datetime
+    if period == "day":
+        return 1
+    if period in FIRST_WEEKDAY:
+        return 7
+    cal_len = lambda y, m: (start.daysinmonth if m == start.month and y == start.year else None)
+    if isinstance(start, pd.Timestamp):
+        def dim(y, m):
+            return pd.Timestamp(year=y, month=m, day=1).days_in_month
+    else:
+        def dim(y, m):
+            return type(start)(y, m, 1).daysinmonth
+    y, m = start.year, start.month
+    if period == "dekad":
+        return 10 if start.day < 21 else dim(y, m) - 20
+    nmonths = {"month": 1, "quarter": 3, "season": 3, "year": 12}[period]
+    total = 0
+    for i in range(nmonths):
+        mm = (m - 1 + i) % 12 + 1
+        yy = y + (m - 1 + i) // 12
+        total += dim(yy, mm)
+    return total
+
+
+def cube(times, ny, nx, lat_desc, seed, packed=False):
+    rng = np.random.default_rng(seed)
+    nt = len(times)
+    data = rng.gamma(0.9, 6.0, size=(nt, ny, nx)).astype(np.float32)
+    data[rng.random(data.shape) < 0.1] = np.nan           # holes
+    data[:, 1, 2] = np.nan                                 # an all-missing pixel
+    data[40:70, 3, 4] = np.nan                             # a missing month-ish at one pixel
+    lat = np.linspace(-3.0, 3.0, ny)
+    if lat_desc:
+        lat = lat[::-1]
+    lon = np.linspace(10.0, 18.0, nx)
+    da = xr.DataArray(data, dims=("time", "lat", "lon"),
+                      coords={"time": times, "lat": ("lat", lat, {"units": "degrees_north"}),
+                              "lon": ("lon", lon, {"units": "degrees_east"})},
+                      name="pr", attrs={"units": "mm/day", "long_name": "precipitation"})
+    return da
+
+
+def write(da, path, fmt, packed=False, chunks=(100, 4, 5)):
+    enc = {"pr": {"chunks": chunks}}
+    if packed:
+        enc["pr"].update({"dtype": "int16", "scale_factor": 0.1, "add_offset": 5.0, "_FillValue": -9999})
+    da.to_dataset().to_zarr(path, mode="w", zarr_format=fmt, encoding=enc, consolidated=True)
+    return xr.open_zarr(path)["pr"].load()   # what a reader decodes (packing rounds values)
+
+
+def main():
+    cases = []
+
+    def add(name, da, dsname, period, reducers, q=0.25, ddof=0, min_count=1, drop_partial=False,
+            time=None, bbox=None, sel=None):
+        sub = da
+        if sel is not None:
+            sub = da.sel(**sel)
+        labels, counts, outs = expected(sub, period, reducers, q, ddof, min_count, drop_partial)
+        files = {}
+        for r, arr in outs.items():
+            fn = f"{name}__{r}.bin"
+            arr.astype("<f8").tofile(os.path.join(OUT, fn))
+            files[r] = {"file": fn, "shape": list(arr.shape)}
+        req = {"dataset": os.path.join(OUT, dsname), "variable": "pr", "period": period,
+               "reducers": reducers, "quantile": q, "ddof": ddof, "min_count": min_count,
+               "drop_partial": drop_partial}
+        if time:
+            req["time"] = time
+        if bbox:
+            req["bbox"] = bbox
+        cases.append({"name": name, "request": req, "labels": labels, "counts": counts, "outputs": files,
+                      "climatology": period in ("month-of-year", "day-of-year")})
+
+    # 1. standard calendar, v2, latitude descending, partial edge periods.
+    t = pd.date_range("2019-12-20", periods=800, freq="D")
+    base = cube(t, 7, 9, lat_desc=True, seed=1)
+    std2 = write(base, os.path.join(OUT, "std_v2.zarr"), 2)
+    for p in PERIODS:
+        add(f"std_v2_{p}", std2, "std_v2.zarr", p, REDUCERS)
+    # resample cross-checks of the label rules against pandas aliases
+    for p, alias, kw in [("month", "MS", {}), ("week", "W-MON", {"closed": "left", "label": "left"}),
+                         ("season", "QS-DEC", {}), ("year", "YS", {}), ("quarter", "QS-JAN", {}),
+                         ("epi-week", "W-SUN", {"closed": "left", "label": "left"})]:
+        want = [iso(pd.Timestamp(x)) for x in std2.resample(time=alias, **kw).mean().time.values]
+        got = next(c for c in cases if c["name"] == f"std_v2_{p}")["labels"]
+        assert want == got, (p, want[:3], got[:3])
+    # 2. time and bbox subsets (latitude descending), ddof=1, min_count=0 / 3, drop_partial.
+    add("std_v2_month_subset", std2, "std_v2.zarr", "month", REDUCERS, time="2020-02-10/2020-11-20",
+        bbox=[11.0, -1.5, 16.0, 2.5], sel={"time": slice("2020-02-10", "2020-11-20"), "lat": slice(2.5, -1.5), "lon": slice(11.0, 16.0)})
+    add("std_v2_week_ddof1", std2, "std_v2.zarr", "week", ["std", "var", "mean"], ddof=1)
+    add("std_v2_month_mincount0", std2, "std_v2.zarr", "month", ["sum", "count"], min_count=0)
+    add("std_v2_month_mincount3", std2, "std_v2.zarr", "dekad", ["sum", "mean", "max", "count"], min_count=3)
+    add("std_v2_month_droppartial", std2, "std_v2.zarr", "month", ["sum", "mean"], drop_partial=True)
+    add("std_v2_season_droppartial", std2, "std_v2.zarr", "season", ["sum"], drop_partial=True)
+    add("std_v2_quantile90", std2, "std_v2.zarr", "quarter", ["quantile", "median"], q=0.9)
+    # 3. v3, latitude ascending, bbox subset, unaligned with chunks.
+    asc = cube(t, 7, 9, lat_desc=False, seed=2)
+    std3 = write(asc, os.path.join(OUT, "std_v3.zarr"), 3, chunks=(64, 3, 4))
+    for p in ["day", "week", "month", "year", "all", "month-of-year"]:
+        add(f"std_v3_{p}", std3, "std_v3.zarr", p, REDUCERS)
+    add("std_v3_bbox", std3, "std_v3.zarr", "month", REDUCERS, bbox=[11.0, -1.5, 16.0, 2.5], time="2020-01-01/..",
+        sel={"time": slice("2020-01-01", None), "lat": slice(-1.5, 2.5), "lon": slice(11.0, 16.0)})
+    # 4. int16 packing with _FillValue.
+    packed = write(base, os.path.join(OUT, "packed_v2.zarr"), 2, packed=True)
+    for p in ["month", "week", "season"]:
+        add(f"packed_v2_{p}", packed, "packed_v2.zarr", p, REDUCERS)
+    # 5. noleap and 360_day calendars.
+    for cal in ["noleap", "360_day"]:
+        tc = xr.date_range("2019-12-20", periods=800, freq="D", calendar=cal, use_cftime=True)
+        c = cube(tc, 5, 6, lat_desc=True, seed=3)
+        cd = write(c, os.path.join(OUT, f"{cal}_v3.zarr"), 3, chunks=(90, 5, 6))
+        for p in ["day", "week", "dekad", "month", "quarter", "season", "year", "all", "month-of-year", "day-of-year"]:
+            add(f"{cal}_{p}", cd, f"{cal}_v3.zarr", p, REDUCERS)
+
+    with open(os.path.join(OUT, "cases.json"), "w") as f:
+        json.dump({"xarray": xr.__version__, "numpy": np.__version__, "cases": cases}, f)
+    print(f"{len(cases)} cases")
+
+
+if __name__ == "__main__":
+    main()
