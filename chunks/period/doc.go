@@ -26,6 +26,16 @@
 //	month-of-year  01 … 12
 //	day-of-year    001 … 366
 //
+// The same bins in xarray (checked in chunks/reduce/xarray_test.go against
+// chunks/testdata/gen_expected.py): day resample("D"); week
+// resample("W-MON", closed="left", label="left"), epi-week "W-SUN",
+// week-wednesday "W-WED", week-thursday "W-THU", week-saturday "W-SAT" (same
+// closed/label); month "MS"; quarter "QS-JAN"; season "QS-DEC"; year "YS";
+// month-of-year groupby("time.month"); day-of-year groupby("time.dayofyear").
+// Dekads have no pandas alias. xarray cannot resample weeks on cftime
+// calendars; here a week of a noleap, all_leap or 360_day calendar starts on
+// the weekday cftime's dayofwk gives.
+//
 // Week numbering follows DHIS2 (dhis2-core WeeklyAbstractPeriodType.getIsoDate,
 // which uses java.time WeekFields.of(firstDayOfWeek, 4)): week 1 of a year is
 // the first week, starting on the period's weekday, that has at least 4 days
