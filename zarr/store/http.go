@@ -101,6 +101,9 @@ type httpResponse struct {
 	status int
 	header http.Header
 	body   []byte
+	// contentLength is the declared length, -1 when unknown. For HEAD it
+	// is what a GET would return.
+	contentLength int64
 }
 
 // statusError is a final HTTP status that is not success.
@@ -172,7 +175,7 @@ func (s *HTTP) once(ctx context.Context, method, target, rangeHeader string) (*h
 	if err != nil {
 		return nil, fmt.Errorf("reading response body: %w", err)
 	}
-	return &httpResponse{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return &httpResponse{status: resp.StatusCode, header: resp.Header, body: body, contentLength: resp.ContentLength}, nil
 }
 
 func retryableStatus(code int) bool {
@@ -371,10 +374,7 @@ func (s *HTTP) Stat(ctx context.Context, key string) (Info, error) {
 	size := int64(-1)
 	switch r.status {
 	case http.StatusOK:
-		size, _ = strconv.ParseInt(r.header.Get("Content-Length"), 10, 64)
-		if r.header.Get("Content-Length") == "" {
-			size = -1
-		}
+		size = r.contentLength
 	case http.StatusMethodNotAllowed, http.StatusNotImplemented:
 		// handled below
 	default:

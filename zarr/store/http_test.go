@@ -272,3 +272,21 @@ func checkCancelInFlight(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// TestHTTPStatIsOneHEAD: Stat runs once per chunk in fingerprints and memo
+// keys, so it must cost one HEAD, not a GET.
+func TestHTTPStatIsOneHEAD(t *testing.T) {
+	files := http.FileServer(http.Dir(writeDir(t, map[string][]byte{"c/0": []byte("0123456789")})))
+	var methods []string
+	s := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods = append(methods, r.Method)
+		files.ServeHTTP(w, r)
+	}), "")
+	info, err := s.Stat(context.Background(), "c/0")
+	if err != nil || info.Size != 10 || info.ETag == "" || info.ModTime.IsZero() {
+		t.Errorf("Stat = %+v, %v; want size 10, an ETag and a time", info, err)
+	}
+	if len(methods) != 1 || methods[0] != http.MethodHead {
+		t.Errorf("Stat sent %v, want one HEAD", methods)
+	}
+}
