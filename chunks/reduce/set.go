@@ -107,6 +107,29 @@ func fill[T any](x []T, v T) {
 // when their kinds are equal, so memo keys should include it.
 func (s *Set) Kinds() string { return s.has.String() }
 
+// Reserve makes room for steps more timesteps of values (median, quantile)
+// so that accumulating a bin of known length copies nothing; it does
+// nothing when no reducer keeps values.
+func (s *Set) Reserve(steps int) {
+	if s.has&stValues == 0 || steps <= 0 {
+		return
+	}
+	if len(s.vals64) > 0 {
+		s.vals64 = slices.Grow(s.vals64, steps*s.pixels)
+	} else {
+		s.vals32 = slices.Grow(s.vals32, steps*s.pixels)
+	}
+}
+
+// MemoryBytes estimates the memory the Set holds, for memory budgets.
+func (s *Set) MemoryBytes() int {
+	n := 4*cap(s.count) + 4*cap(s.vals32)
+	for _, a := range [][]float64{s.sum, s.shift, s.s1, s.s2, s.min, s.max, s.firstV, s.lastV, s.vals64, s.sortScratch} {
+		n += 8 * cap(a)
+	}
+	return n + 8*(cap(s.firstT)+cap(s.lastT))
+}
+
 // Pixels returns the number of pixels per timestep.
 func (s *Set) Pixels() int { return s.pixels }
 

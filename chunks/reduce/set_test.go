@@ -219,6 +219,23 @@ func TestMergeProperty(t *testing.T) {
 	}
 }
 
+func TestReserveAndMemory(t *testing.T) {
+	s, _ := NewSet(100, []Reducer{{Op: Median}, {Op: Mean}}, 1)
+	before := s.MemoryBytes()
+	s.Reserve(31)
+	if got := s.MemoryBytes() - before; got < 31*100*4 {
+		t.Errorf("Reserve(31) grew %d bytes", got)
+	}
+	vals := make([]float32, 31*100)
+	addr := func() *float32 { return &s.vals32[:1][0] }
+	s.Accumulate32(vals[:100], 0)
+	p := addr()
+	s.Accumulate32(vals[100:], 1)
+	if addr() != p {
+		t.Error("values moved although reserved")
+	}
+}
+
 func TestFloat64AndMixedValues(t *testing.T) {
 	rs := []Reducer{{Op: Median}, {Op: Quantile, Q: 0.5}, {Op: Sum}, {Op: First}}
 	a, _ := NewSet(2, rs, 1)
