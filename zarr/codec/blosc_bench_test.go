@@ -59,11 +59,15 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
-			b.ResetTimer()
+			cpu0 := processCPUSeconds()
 			for b.Loop() {
 				if out, err = decode(out); err != nil {
 					b.Fatal(err)
 				}
+			}
+			// Decoded megabytes per CPU second (all threads, GC included).
+			if cpu := processCPUSeconds() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(b.N)*float64(len(raw))/1e6/cpu, "cpu-MB/s")
 			}
 		}
 		b.Run(tc.name, func(b *testing.B) {
