@@ -239,11 +239,40 @@ func (s *server) output(processID, id string, v any) output {
 		}
 	}
 	if o.mediaType == "" {
-		if _, isString := o.value.(string); isString {
-			o.mediaType = "text/plain; charset=utf-8"
-		} else {
-			o.mediaType = mediaJSON
+		// A plain value is a JSON value of the job system: JSON is its
+		// native type (the ETS parses every raw result as JSON).
+		o.mediaType = mediaJSON
+	}
+	return o
+}
+
+// asText returns o as text/plain when it is a string sent as JSON only by
+// default and the client ranks text/plain above JSON.
+func asText(r *http.Request, o output) output {
+	if _, isString := o.value.(string); !isString || o.mediaType != mediaJSON {
+		return o
+	}
+	textQ, jsonQ := -1.0, -1.0
+	for _, header := range r.Header.Values("Accept") {
+		for _, rng := range strings.Split(header, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(rng))
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if v, err := strconv.ParseFloat(params["q"], 64); err == nil {
+				q = v
+			}
+			switch mt {
+			case "text/plain":
+				textQ = max(textQ, q)
+			case mediaJSON:
+				jsonQ = max(jsonQ, q)
+			}
 		}
+	}
+	if textQ > jsonQ && textQ > 0 {
+		o.mediaType = "text/plain; charset=utf-8"
 	}
 	return o
 }
@@ -329,7 +358,7 @@ func (s *server) writeResults(w http.ResponseWriter, r *http.Request, j *jobs.Jo
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	case len(selected) == 1:
-		return writeValue(w, http.StatusOK, selected[0])
+		return writeValue(w, http.StatusOK, asText(r, selected[0]))
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -266,5 +266,5 @@ func (s *server) jobResult(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, o.href, http.StatusSeeOther)
 		return nil
 	}
-	return writeValue(w, http.StatusOK, o)
+	return writeValue(w, http.StatusOK, asText(r, o))
 }

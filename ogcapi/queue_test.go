@@ -99,7 +99,7 @@ func exerciseQueue(t *testing.T, ts *testServer) {
 	// Synchronous, raw, one output.
 	r := ts.do("POST", "/processes/echo/execution", `{"inputs":{"stringInput":"teststring"}}`)
 	wantStatus(t, r, 200)
-	if string(r.body) != "teststring" || !strings.Contains(r.header.Get("Link"), `rel="monitor"`) {
+	if string(r.body) != `"teststring"` || !strings.Contains(r.header.Get("Link"), `rel="monitor"`) {
 		t.Errorf("sync raw: %q, Link %q", r.body, r.header.Get("Link"))
 	}
 

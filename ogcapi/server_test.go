@@ -263,7 +263,7 @@ func TestExecuteSyncRawValue(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	r := ts.do("POST", "/processes/echo/execution", `{"inputs":{"stringInput":"teststring"}}`)
 	wantStatus(t, r, 200)
-	if string(r.body) != "teststring" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+	if string(r.body) != `"teststring"` || r.header.Get("Content-Type") != mediaJSON {
 		t.Errorf("raw value %q as %q", r.body, r.header.Get("Content-Type"))
 	}
 	if l := r.header.Get("Link"); !strings.Contains(l, `rel="monitor"`) || !strings.Contains(l, ts.URL+"/jobs/job-0001") {
@@ -271,6 +271,11 @@ func TestExecuteSyncRawValue(t *testing.T) {
 	}
 	if r.header.Get("Preference-Applied") != "" {
 		t.Errorf("Preference-Applied %q without a preference", r.header.Get("Preference-Applied"))
+	}
+	// A client that prefers text gets the string as text.
+	r2 := ts.do("POST", "/processes/echo/execution", `{"inputs":{"stringInput":"teststring"}}`, "Accept", "text/plain, application/json;q=0.5")
+	if string(r2.body) != "teststring" || !strings.HasPrefix(r2.header.Get("Content-Type"), "text/plain") {
+		t.Errorf("raw value for a text client %q as %q", r2.body, r2.header.Get("Content-Type"))
 	}
 	// The monitor link resolves to the job's status.
 	m := ts.do("GET", "/jobs/job-0001", "").json(t)
@@ -398,7 +403,7 @@ func TestExecuteAsync(t *testing.T) {
 	// Results as the execute request asked: raw value.
 	r = ts.do("GET", "/jobs/job-0001/results", "")
 	wantStatus(t, r, 200)
-	if string(r.body) != "hi" {
+	if string(r.body) != `"hi"` {
 		t.Errorf("results %q", r.body)
 	}
 	// Async-only processes are async without Prefer, and say nothing applied.
@@ -430,7 +435,7 @@ func TestExecuteSyncTimeout(t *testing.T) {
 	}
 	ts.waitDone("job-0001")
 	r = ts.do("GET", "/jobs/job-0001/results", "")
-	if string(r.body) != "slow" {
+	if string(r.body) != `"slow"` {
 		t.Errorf("results %q", r.body)
 	}
 
