@@ -67,7 +67,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 func testConfig(t *testing.T) Config {
 	return Config{
-		KeyPrefix:    "test:" + t.Name() + ":",
+		KeyPrefix:    "test:" + t.Name() + ":" + newJobID()[:8] + ":",
 		ResultsURL:   "file://" + t.TempDir(),
 		Logger:       testLogger(t),
 		PollInterval: 20 * time.Millisecond,
