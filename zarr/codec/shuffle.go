@@ -133,7 +133,7 @@ func unshuffle2(dst, s0, s1 []byte) {
 	n := len(s0)
 	s1 = s1[:n]
 	dst = dst[:2*n]
-	i := 0
+	i := unshuffle2Vector(dst, s0, s1)
 	for ; i+8 <= n; i += 8 {
 		// A 2x8 byte transpose: swaps of bytes, then 16-bit and 32-bit
 		// lanes between the two rows leave elements i..i+3 in a and
@@ -159,7 +159,7 @@ func unshuffle4(dst, s0, s1, s2, s3 []byte) {
 	n := len(s0)
 	s1, s2, s3 = s1[:n], s2[:n], s3[:n]
 	dst = dst[:4*n]
-	i := 0
+	i := unshuffle4Vector(dst, s0, s1, s2, s3)
 	for ; i+8 <= n; i += 8 {
 		// Rows a..d hold byte 0..3 of elements i..i+7. Two rounds of 2x2
 		// block swaps (bytes, then 16-bit lanes) leave element i+k in a
@@ -193,7 +193,7 @@ func unshuffle8(dst, src []byte, n int) {
 	s0, s1, s2, s3 := src[0:n], src[n:2*n], src[2*n:3*n], src[3*n:4*n]
 	s4, s5, s6, s7 := src[4*n:5*n], src[5*n:6*n], src[6*n:7*n], src[7*n:8*n]
 	dst = dst[:8*n]
-	i := 0
+	i := unshuffle8Vector(dst, src, n)
 	for ; i+8 <= n; i += 8 {
 		r0, r1, r2, r3, r4, r5, r6, r7 := transposeBytes8x8(
 			binary.LittleEndian.Uint64(s0[i:]), binary.LittleEndian.Uint64(s1[i:]),

@@ -23,10 +23,10 @@ func TestShuffle(t *testing.T) {
 }
 
 // TestUnshuffleFastPaths checks the unrolled element sizes against the
-// plain definition, over lengths around the 8-element unroll.
+// plain definition, over lengths around the 8- and 16-element unrolls.
 func TestUnshuffleFastPaths(t *testing.T) {
 	for _, ts := range []int{2, 3, 4, 8} {
-		for n := 0; n < 80; n++ {
+		for n := 0; n < 300; n++ {
 			src := make([]byte, n)
 			for i := range src {
 				src[i] = byte(i*7 + 3)
