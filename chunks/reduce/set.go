@@ -156,6 +156,12 @@ func accumulate[T float32 | float64](s *Set, values []T, step int) error {
 		return fmt.Errorf("reduce: %d values is not a whole number of %d-pixel timesteps: %w", len(values), p, ErrBadParameter)
 	}
 	steps := len(values) / p
+	// Pixels still without a first value earlier than this call; once none
+	// is left, later timesteps cannot change any first value.
+	firstPending := 0
+	if s.has&stFirst != 0 {
+		firstPending = pendingFirsts(s.firstT, int64(step))
+	}
 	for j := 0; j < steps; j++ {
 		slab := values[j*p : (j+1)*p]
 		t := int64(step + j)
@@ -175,8 +181,8 @@ func accumulate[T float32 | float64](s *Set, values []T, step int) error {
 		case stMax:
 			maxSlab(s.max, slab)
 		}
-		if s.has&stFirst != 0 {
-			firstSlab(s.firstT, s.firstV, slab, t)
+		if firstPending > 0 {
+			firstPending -= firstSlab(s.firstT, s.firstV, slab, t)
 		}
 		if s.has&stLast != 0 {
 			lastSlab(s.lastT, s.lastV, slab, t)
@@ -276,13 +282,31 @@ func minMaxSlab[T float32 | float64](mn, mx []float64, slab []T) {
 	}
 }
 
-func firstSlab[T float32 | float64](ft []int64, fv []float64, slab []T, t int64) {
+// firstSlab sets the first values at time t and returns how many pixels it
+// changed. Within one Accumulate call (t increasing) a pixel changes at most
+// once, so the count tells when no pending pixel is left.
+func firstSlab[T float32 | float64](ft []int64, fv []float64, slab []T, t int64) int {
 	ft, fv = ft[:len(slab)], fv[:len(slab)]
+	n := 0
 	for i, v := range slab {
 		if v == v && t < ft[i] {
 			ft[i], fv[i] = t, float64(v)
+			n++
 		}
 	}
+	return n
+}
+
+// pendingFirsts counts pixels whose first value could still change at time
+// t0 or later: unset, or set from a later time.
+func pendingFirsts(ft []int64, t0 int64) int {
+	n := 0
+	for _, t := range ft {
+		if t >= t0 {
+			n++
+		}
+	}
+	return n
 }
 
 func lastSlab[T float32 | float64](lt []int64, lv []float64, slab []T, t int64) {
