@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/json"
 	"fmt"
+	"unsafe"
 )
 
 // The "transpose" codec stores an array with its axes permuted:
@@ -104,8 +105,85 @@ func cStrides(shape []int) []int {
 }
 
 // permute writes dst in C order of shape, taking element idx from src at
-// sum(idx[k]*srcStrides[k]) elements. The innermost axis is a typed loop.
+// sum(idx[k]*srcStrides[k]) elements. Common element sizes move as typed
+// words; other sizes (and misaligned buffers) byte by byte.
 func permute(dst, src []byte, shape, srcStrides []int, size int) {
+	switch size {
+	case 1:
+		permuteTyped(dst, src, shape, srcStrides)
+	case 2:
+		if d, s, ok := words[uint16](dst, src); ok {
+			permuteTyped(d, s, shape, srcStrides)
+			return
+		}
+		permuteBytes(dst, src, shape, srcStrides, size)
+	case 4:
+		if d, s, ok := words[uint32](dst, src); ok {
+			permuteTyped(d, s, shape, srcStrides)
+			return
+		}
+		permuteBytes(dst, src, shape, srcStrides, size)
+	case 8:
+		if d, s, ok := words[uint64](dst, src); ok {
+			permuteTyped(d, s, shape, srcStrides)
+			return
+		}
+		permuteBytes(dst, src, shape, srcStrides, size)
+	default:
+		permuteBytes(dst, src, shape, srcStrides, size)
+	}
+}
+
+// words views two byte slices as slices of W when both are aligned.
+func words[W uint16 | uint32 | uint64](dst, src []byte) ([]W, []W, bool) {
+	var w W
+	size, align := int(unsafe.Sizeof(w)), uintptr(unsafe.Alignof(w))
+	if len(dst) < size || len(src) < size {
+		return nil, nil, false
+	}
+	pd, ps := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(src))
+	if uintptr(pd)%align != 0 || uintptr(ps)%align != 0 {
+		return nil, nil, false
+	}
+	return unsafe.Slice((*W)(pd), len(dst)/size), unsafe.Slice((*W)(ps), len(src)/size), true
+}
+
+func permuteTyped[W uint8 | uint16 | uint32 | uint64](dst, src []W, shape, srcStrides []int) {
+	n := len(shape)
+	total := 1
+	for _, d := range shape {
+		total *= d
+	}
+	if total == 0 {
+		return
+	}
+	if n == 0 {
+		dst[0] = src[0]
+		return
+	}
+	inner, innerStride := shape[n-1], srcStrides[n-1]
+	idx := make([]int, n)
+	off := 0
+	for o := 0; o < total; o += inner {
+		s := off
+		row := dst[o : o+inner]
+		for j := range row {
+			row[j] = src[s]
+			s += innerStride
+		}
+		for k := n - 2; k >= 0; k-- {
+			idx[k]++
+			off += srcStrides[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			off -= idx[k] * srcStrides[k]
+			idx[k] = 0
+		}
+	}
+}
+
+func permuteBytes(dst, src []byte, shape, srcStrides []int, size int) {
 	n := len(shape)
 	total := 1
 	for _, d := range shape {
@@ -120,14 +198,13 @@ func permute(dst, src []byte, shape, srcStrides []int, size int) {
 	}
 	inner, innerStride := shape[n-1], srcStrides[n-1]
 	idx := make([]int, n)
-	off, o := 0, 0
-	for o < total {
+	off := 0
+	for o := 0; o < total; o += inner {
 		s := off
 		for j := 0; j < inner; j++ {
 			copy(dst[(o+j)*size:(o+j+1)*size], src[s*size:(s+1)*size])
 			s += innerStride
 		}
-		o += inner
 		for k := n - 2; k >= 0; k-- {
 			idx[k]++
 			off += srcStrides[k]
