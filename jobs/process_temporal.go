@@ -178,10 +178,9 @@ func temporalRequest(in map[string]any, output string) (chunks.Request, error) {
 	return req, nil
 }
 
-// temporalSummary merges the per-tile costs recorded in Redis into the
-// engine's summary (a Finalize on one worker cannot know what tiles on other
-// workers read).
-func temporalSummary(s chunks.Summary, tileStats map[string]string) chunks.Summary {
+// sumTileStats adds up the per-tile costs recorded in Redis (a Finalize on
+// one worker cannot know what tiles on other workers read).
+func sumTileStats(tileStats map[string]string) chunks.TileStats {
 	var tot chunks.TileStats
 	for _, js := range tileStats {
 		var st chunks.TileStats
@@ -192,10 +191,7 @@ func temporalSummary(s chunks.Summary, tileStats map[string]string) chunks.Summa
 			tot.CacheMisses += st.CacheMisses
 		}
 	}
-	if len(tileStats) > 0 {
-		s.Chunks, s.BytesRead, s.CacheHits, s.CacheMiss = tot.Chunks, tot.BytesRead, tot.CacheHits, tot.CacheMisses
-	}
-	return s
+	return tot
 }
 
 // summaryValue is the summary output as a JSON object.

@@ -213,7 +213,7 @@ func TestListFiltersAndRetention(t *testing.T) {
 	}
 	mid := time.Now()
 	time.Sleep(2 * time.Millisecond)
-	ta, err := q.Submit(ctx, "temporal-aggregate", map[string]any{"dataset": "file:///nowhere.zarr", "variable": "v", "period": "month"}, SubmitOptions{Async: true})
+	ta, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(copyDataset(t, chirpsFixture)), SubmitOptions{Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,16 +295,17 @@ func TestDedupe(t *testing.T) {
 	cfg := realConfig(t)
 	q := openQueue(t, cfg)
 	ctx := context.Background()
-	in := map[string]any{"dataset": "file:///data/chirps.zarr", "variable": "precip", "period": "month", "reducers": []any{"mean"}}
+	ds := copyDataset(t, chirpsFixture)
+	in := map[string]any{"dataset": ds, "variable": "precip", "period": "month", "reducers": []any{"mean"}}
 	a, err := q.Submit(ctx, "temporal-aggregate", in, SubmitOptions{Async: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := q.Submit(ctx, "temporal-aggregate", map[string]any{"period": "month", "reducers": []any{"mean"}, "variable": "precip", "dataset": "file:///data/chirps.zarr"}, SubmitOptions{})
+	b, err := q.Submit(ctx, "temporal-aggregate", map[string]any{"period": "month", "reducers": []any{"mean"}, "variable": "precip", "dataset": ds}, SubmitOptions{})
 	if err != nil || b.ID != a.ID {
 		t.Fatalf("identical request: %v %v, want job %s", b, err, a.ID)
 	}
-	c, _ := q.Submit(ctx, "temporal-aggregate", map[string]any{"dataset": "file:///data/chirps.zarr", "variable": "precip", "period": "year"}, SubmitOptions{})
+	c, _ := q.Submit(ctx, "temporal-aggregate", map[string]any{"dataset": ds, "variable": "precip", "period": "year"}, SubmitOptions{})
 	if c.ID == a.ID {
 		t.Error("a different request got the same job")
 	}

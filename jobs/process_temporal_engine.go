@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/zarrproc/zarrproc/chunks"
+)
+
+// engineOptions are the engine's options under the job system's
+// configuration: its concurrency and memory budget, and a store opener that
+// enforces the allowlist.
+func (e *env) engineOptions() chunks.Options {
+	return chunks.Options{
+		Concurrency:  e.cfg.Concurrency,
+		MemoryBudget: e.cfg.MemoryBudget,
+		OpenStore:    e.openStore,
+	}
+}
+
+// checkPlan plans the request without an output, which validates it against
+// the dataset's metadata.
+func (e *env) checkPlan(ctx context.Context, req chunks.Request) error {
+	req.Output = ""
+	_, err := chunks.NewPlan(ctx, req, e.engineOptions())
+	return inputError(err)
+}
+
+// inputError turns the engine's input errors into the job system's.
+func inputError(err error) error {
+	var ie *chunks.InputError
+	if errors.As(err, &ie) {
+		return &InputError{Input: ie.Input, Reason: ie.Reason}
+	}
+	return err
+}
+
+func openTemporalAggregate(ctx context.Context, e *env, rec *record) (work, error) {
+	req, err := temporalRequest(rec.Inputs, rec.OutputURL)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := chunks.NewPlan(ctx, req, e.engineOptions())
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return &temporalWork{plan: plan, rec: rec}, nil
+}
+
+// temporalWork drives one chunks.Plan tile by tile.
+type temporalWork struct {
+	plan *chunks.Plan
+	rec  *record
+}
+
+func (w *temporalWork) NumTiles() int                   { return w.plan.NumTiles() }
+func (w *temporalWork) Start(ctx context.Context) error { return w.plan.CreateOutput(ctx) }
+
+func (w *temporalWork) RunTile(ctx context.Context, i int) (any, error) {
+	st, err := w.plan.RunTile(ctx, i)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (w *temporalWork) Finish(ctx context.Context, tileStats map[string]string) (map[string]any, error) {
+	if err := w.plan.Finalize(ctx); err != nil {
+		return nil, err
+	}
+	s := w.plan.Summary(sumTileStats(tileStats))
+	if !w.rec.Started.IsZero() {
+		s.Seconds = time.Since(w.rec.Started).Seconds()
+	}
+	return map[string]any{"result": w.rec.OutputURL, "summary": summaryValue(s)}, nil
+}

@@ -1,0 +1,262 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zarrproc/zarrproc/chunks"
+)
+
+// The CHIRPS-like fixture written by xarray: precip (40 days from
+// 2024-01-15, 6×8) in 4×5 chunks, so a temporal aggregation has 4 tiles.
+const chirpsFixture = "../testdata/fixtures/cf/chirps_v2.zarr"
+
+// copyDataset copies a fixture store into the test's temp dir (so a test
+// may corrupt it) and returns its directory.
+func copyDataset(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func chirpsInputs(dataset string) map[string]any {
+	return map[string]any{"dataset": dataset, "variable": "precip", "period": "month", "reducers": []any{"mean", "max"}}
+}
+
+func TestTemporalAggregateJob(t *testing.T) {
+	cfg := realConfig(t)
+	ds := "file://" + copyDataset(t, chirpsFixture)
+	cfg.AllowedStores = []string{ds}
+	q := openQueue(t, cfg)
+	startWorker(t, cfg)
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = waitDone(t, q, j.ID, 30*time.Second)
+	if j.Status != StatusSuccessful || j.Total != 4 || j.Done != 4 {
+		t.Fatalf("job %+v", j)
+	}
+	res, err := q.Results(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := cfg.ResultsURL + "/" + j.ID + ".zarr"
+	sum, _ := res["summary"].(map[string]any)
+	if res["result"] != out || sum["periods"] != 2.0 || sum["tiles"] != 4.0 || sum["chunks_read"].(float64) < 4 {
+		t.Errorf("results %v", res)
+	}
+	// The same bytes as the engine run in one process.
+	assertSameOutput(t, strings.TrimPrefix(out, "file://"), referenceRun(t, chirpsInputs(ds)))
+
+	// Identical request: answered by the same job.
+	again, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{})
+	if err != nil || again.ID != j.ID || again.Status != StatusSuccessful {
+		t.Errorf("identical request: %+v %v", again, err)
+	}
+	// Input errors from the engine name the input.
+	bad := chirpsInputs(ds)
+	bad["variable"] = "rain"
+	if _, err := q.Submit(ctx, "temporal-aggregate", bad, SubmitOptions{}); !isInputError(err, "variable") {
+		t.Errorf("unknown variable: %v", err)
+	}
+	if _, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs("file:///etc"), SubmitOptions{}); err == nil || !strings.Contains(err.Error(), ErrForbidden.Error()) {
+		t.Errorf("dataset outside the allowlist: %v", err)
+	}
+}
+
+func isInputError(err error, input string) bool {
+	ie, ok := err.(*InputError)
+	return ok && ie.Input == input
+}
+
+// referenceRun runs the request with the engine in this process (no queue)
+// and returns its output directory.
+func referenceRun(t *testing.T, inputs map[string]any) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "reference.zarr")
+	req, err := temporalRequest(inputs, "file://"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chunks.Run(context.Background(), req, chunks.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// assertSameOutput compares two output stores file by file: the same chunk
+// files with the same bytes. Metadata documents may differ only where they
+// name the output itself.
+func assertSameOutput(t *testing.T, got, want string) {
+	t.Helper()
+	files := func(root string) map[string][]byte {
+		m := map[string][]byte{}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				m[rel], _ = os.ReadFile(p)
+			}
+			return nil
+		})
+		return m
+	}
+	g, w := files(got), files(want)
+	if len(g) == 0 || len(g) != len(w) {
+		t.Fatalf("output has %d files, the reference %d", len(g), len(w))
+	}
+	for name, wb := range w {
+		gb, ok := g[name]
+		switch {
+		case !ok:
+			t.Errorf("output lacks %s", name)
+		case isMetadata(name):
+			if strings.Count(string(gb), "\n") != strings.Count(string(wb), "\n") {
+				t.Errorf("metadata %s differs in shape", name)
+			}
+		case !bytes.Equal(gb, wb):
+			t.Errorf("chunk %s differs from the reference", name)
+		}
+	}
+}
+
+func isMetadata(name string) bool {
+	b := filepath.Base(name)
+	return b == "zarr.json" || strings.HasPrefix(b, ".z")
+}
+
+func TestCorruptDatasetFailsJob(t *testing.T) {
+	cfg := realConfig(t)
+	dir := copyDataset(t, chirpsFixture)
+	// Garbage where a Blosc chunk should be.
+	if err := os.WriteFile(filepath.Join(dir, "precip", "1.1.1"), []byte("not a blosc frame at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := openQueue(t, cfg)
+	startWorker(t, cfg)
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs("file://"+dir), SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = waitDone(t, q, j.ID, 30*time.Second)
+	if j.Status != StatusFailed || !strings.Contains(j.Message, "1.1.1") {
+		t.Fatalf("job on a corrupt chunk: %s %q, want failed naming chunk 1.1.1", j.Status, j.Message)
+	}
+	t.Logf("message: %s", j.Message)
+	// The worker still serves other jobs.
+	e, _ := q.Submit(ctx, "echo", map[string]any{"stringInput": "still here"}, SubmitOptions{})
+	if e = waitDone(t, q, e.ID, 10*time.Second); e.Status != StatusSuccessful {
+		t.Fatalf("echo after the failure: %s", e.Status)
+	}
+	// A failed job does not answer a later identical request.
+	again, _ := q.Submit(ctx, "temporal-aggregate", chirpsInputs("file://"+dir), SubmitOptions{Async: true})
+	if again.ID == j.ID {
+		t.Error("a failed job answered a new request")
+	}
+}
+
+// slowStore serves a directory over HTTP, delaying every chunk read so that
+// tiles take long enough to be interrupted.
+func slowStore(t *testing.T, dir string, delay time.Duration) string {
+	fsrv := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(filepath.Base(r.URL.Path), ".z") {
+			time.Sleep(delay)
+		}
+		fsrv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestDismissRunningTemporalJob(t *testing.T) {
+	cfg := realConfig(t)
+	cfg.Concurrency = 1
+	ds := slowStore(t, copyDataset(t, chirpsFixture), 300*time.Millisecond)
+	q := openQueue(t, cfg)
+	startWorker(t, cfg)
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := strings.TrimPrefix(cfg.ResultsURL, "file://") + "/" + j.ID + ".zarr"
+	waitFor(t, 20*time.Second, "output created and a tile running", func() bool {
+		j, _ := q.Job(ctx, j.ID)
+		_, err := os.Stat(out)
+		return j.Total == 4 && err == nil
+	})
+	if _, err := q.Dismiss(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the running tile notices and stops
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("partial output %s still there after dismissal: %v", out, err)
+	}
+	if j, _ = q.Job(ctx, j.ID); j.Status != StatusDismissed {
+		t.Errorf("status %s", j.Status)
+	}
+}
+
+// TestWorkerKilledTemporal SIGKILLs a worker process in the middle of a
+// temporal aggregation; the surviving worker re-runs its tile, and the
+// output is byte-identical to an undisturbed run.
+func TestWorkerKilledTemporal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for asynq's lease recovery (1–2 minutes)")
+	}
+	cfg := procConfig(t)
+	bin := buildZarrproc(t)
+	dir := copyDataset(t, chirpsFixture)
+	ds := slowStore(t, dir, 400*time.Millisecond)
+	q := openQueue(t, cfg)
+	victim := startWorkerProc(t, bin, cfg, "--concurrency", "1")
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "tiles fanned out", func() bool { return victim.sawLog(`"msg":"job fanned out"`) > 0 })
+	time.Sleep(500 * time.Millisecond) // into the first tile
+	victim.cmd.Process.Signal(syscall.SIGKILL)
+	<-victim.done
+	before, _ := q.Job(ctx, j.ID)
+	t.Logf("worker killed with %d/%d tiles done", before.Done, before.Total)
+	if before.Done == before.Total {
+		t.Fatal("the victim finished before it was killed")
+	}
+	startWorkerProc(t, bin, cfg, "--concurrency", "2")
+	j = waitDone(t, q, j.ID, 4*time.Minute)
+	if j.Status != StatusSuccessful || j.Done != 4 {
+		t.Fatalf("after the crash: %+v", j)
+	}
+	assertSameOutput(t, strings.TrimPrefix(cfg.ResultsURL, "file://")+"/"+j.ID+".zarr", referenceRun(t, chirpsInputs("file://"+dir)))
+}
