@@ -169,6 +169,18 @@ func (a *Array) InnerChunkShape() []int {
 	return a.ChunkShape
 }
 
+// ChunkBounds is the part of the array chunk idx holds: its start and
+// its shape clipped at the array's edge. ReadInto over it reads exactly
+// that chunk.
+func (a *Array) ChunkBounds(idx []int) (start, shape []int) {
+	start, shape = make([]int, len(idx)), make([]int, len(idx))
+	for i, c := range idx {
+		start[i] = c * a.ChunkShape[i]
+		shape[i] = max(0, min(a.ChunkShape[i], a.Shape[i]-start[i]))
+	}
+	return start, shape
+}
+
 // ChunkKey is the key of chunk idx relative to the array ("c/0/1", "0.1"),
 // the name used in error messages and cache keys.
 func (a *Array) ChunkKey(idx []int) string { return a.meta.keys.key(idx) }

@@ -76,6 +76,9 @@ func TestReadConversionsAndEdges(t *testing.T) {
 	if err != nil || !missing || buf[0] != -5 {
 		t.Errorf("missing chunk: %v %v %v", buf, missing, err)
 	}
+	if st, sh := a.ChunkBounds([]int{2, 2}); !equalInts(st, []int{4, 6}) || !equalInts(sh, []int{1, 1}) {
+		t.Errorf("ChunkBounds: %v %v", st, sh)
+	}
 	c, err := a.ReadChunk(ctx, []int{0, 0})
 	if err != nil || c.Key != "v/0.0" || len(c.Data) != 12 || c.Missing {
 		t.Errorf("ReadChunk %+v %v", c, err)
