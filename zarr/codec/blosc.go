@@ -65,9 +65,9 @@ var bloscParallelMin = 512 << 10
 var bloscMaxRatio = [5]int{
 	bloscFormatBlosclz: 256,
 	bloscFormatLZ4:     256,
-	bloscFormatSnappy:  64,
-	bloscFormatZlib:    1100,
-	bloscFormatZstd:    1 << 16,
+	bloscFormatSnappy:  24, // a 3-byte copy op yields at most 64 bytes
+	bloscFormatZlib:    deflateMaxRatio + 64,
+	bloscFormatZstd:    zstdMaxRatio,
 }
 
 var bloscCnames = map[string]int{
