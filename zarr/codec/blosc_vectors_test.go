@@ -63,8 +63,9 @@ func TestDecodeNumcodecsVectors(t *testing.T) {
 			if !stdbytes.Equal(got, raw) {
 				t.Fatalf("Decode: %d bytes differ from the %d raw bytes (first difference at %d)", len(got), len(raw), firstDiff(got, raw))
 			}
-			// Again into a dirty, large enough buffer, which must be reused.
-			buf := stdbytes.Repeat([]byte{0xA5}, len(raw)+7)
+			// Again into a dirty buffer of exactly the decoded size, which
+			// must be reused.
+			buf := stdbytes.Repeat([]byte{0xA5}, len(raw))
 			got, err = c.Decode(buf, enc)
 			if err != nil {
 				t.Fatalf("Decode into buffer: %v", err)

@@ -99,20 +99,26 @@ func (c *gzipCodec) Encode(src []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// readAllInto reads r to its end into dst's storage (grown as needed),
-// starting with room for hint bytes plus one, so that the reader can report
-// EOF without a reallocation when the hint is exact.
+// readAllInto reads r to its end into dst's storage, grown as needed. With
+// no dst to reuse it starts with room for hint bytes. When the buffer is
+// exactly full it probes with a small read before growing, so that a dst of
+// the exact decoded size is reused without reallocation.
 func readAllInto(dst []byte, r io.Reader, hint int) ([]byte, error) {
 	out := dst[:0]
-	if cap(out) < hint+1 {
-		out = make([]byte, 0, max(hint+1, 512))
+	if cap(out) == 0 {
+		out = make([]byte, 0, max(hint, 512))
 	}
+	var probe [512]byte
 	for empty := 0; ; {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
+		var n int
+		var err error
+		if len(out) < cap(out) {
+			n, err = r.Read(out[len(out):cap(out)])
+			out = out[:len(out)+n]
+		} else {
+			n, err = r.Read(probe[:])
+			out = append(out, probe[:n]...)
 		}
-		n, err := r.Read(out[len(out):cap(out)])
-		out = out[:len(out)+n]
 		if err == io.EOF {
 			return out, nil
 		}
