@@ -125,15 +125,18 @@ func (p *Plan) parseRequest() error {
 	}
 	seen := map[string]bool{}
 	for _, name := range req.Reducers {
-		r, err := reduce.ParseReducer(strings.TrimSpace(name))
-		if err != nil {
-			return &InputError{Input: "reducers", Reason: err.Error()}
-		}
-		if r.Op == reduce.Quantile && name == "quantile" {
+		name = strings.TrimSpace(name)
+		var r reduce.Reducer
+		if name == "quantile" { // q comes from the quantile input
 			if req.Quantile == nil {
 				return &InputError{Input: "quantile", Reason: "the quantile reducer needs a quantile q in [0, 1]"}
 			}
-			r.Q = *req.Quantile
+			r = reduce.Reducer{Op: reduce.Quantile, Q: *req.Quantile}
+		} else {
+			var err error
+			if r, err = reduce.ParseReducer(name); err != nil {
+				return &InputError{Input: "reducers", Reason: err.Error()}
+			}
 		}
 		if r.Op == reduce.Std || r.Op == reduce.Var {
 			r.DDOF = req.Ddof

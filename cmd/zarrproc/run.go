@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -34,6 +36,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		budget   string
 		asJSON   bool
 		conc     int
+		cpuprof  string
 	)
 	fs.StringVar(&req.Dataset, "input", "", "source dataset `URL` (file path, file://, s3://, gs://, https://)")
 	fs.StringVar(&req.Variable, "variable", "", "variable `NAME`")
@@ -51,6 +54,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	fs.IntVar(&conc, "concurrency", envInt("ZARRPROC_CONCURRENCY", 0), "tiles in flight (default: number of CPUs; env ZARRPROC_CONCURRENCY)")
 	fs.StringVar(&budget, "memory-budget", envString("ZARRPROC_MEMORY_BUDGET", "512MiB"), "memory budget, e.g. 512MiB, 2GiB (env ZARRPROC_MEMORY_BUDGET)")
+	fs.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -99,6 +103,17 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			bar.set(done)
 		}
+	}
+	if cpuprof != "" {
+		f, err := os.Create(cpuprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	sum, err := chunks.Run(ctx, req, opts)
 	if bar != nil {

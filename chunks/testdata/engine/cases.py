@@ -74,29 +74,33 @@ def iso(d):
     return "%04d-%02d-%02dT%02d:%02d:%02d" % (d.year, d.month, d.day, d.hour, d.minute, d.second)
 
 
-def reduce_group(g, name, q, ddof, min_count):
-    cnt = g.count("time")
-    if name == "count":
-        return cnt.astype(np.float64)
-    if name == "sum":
-        r = g.sum("time", min_count=max(min_count, 1) if min_count > 0 else 0)
-        return r.where(cnt >= min_count) if min_count > 0 else r
-    r = {"mean": lambda: g.mean("time"), "min": lambda: g.min("time"), "max": lambda: g.max("time"),
-         "std": lambda: g.std("time", ddof=ddof), "var": lambda: g.var("time", ddof=ddof),
-         "median": lambda: g.median("time"), "quantile": lambda: g.quantile(q, dim="time", method="linear").drop_vars("quantile"),
-         "first": lambda: g.isel(time=_first_valid(g)), "last": lambda: g.isel(time=_last_valid(g))}[name]()
-    return r.where(cnt >= max(min_count, 1))
-
-
-def _first_valid(g):
-    v = ~np.isnan(g)
-    return v.argmax("time")
-
-
-def _last_valid(g):
-    v = ~np.isnan(g)
-    n = g.sizes["time"]
-    return n - 1 - v.isel(time=slice(None, None, -1)).argmax("time")
+def reduce_all(da, bin_of_step, nbins, reducers, q, ddof, min_count):
+    """Every reducer over the steps grouped by bin index, with xarray."""
+    keep = np.asarray(bin_of_step) >= 0
+    # Reduce in float64: xarray's own float32 sums round at ~1e-6, and the
+    # reference should be the exact statistic of the stored values.
+    sub = da.isel(time=np.nonzero(keep)[0]).astype(np.float64)
+    lab = xr.DataArray(np.asarray(bin_of_step)[keep], dims="time", name="bin")
+    g = sub.groupby(lab)
+    cnt = g.count()
+    out = {}
+    for name in reducers:
+        if name == "count":
+            r = cnt
+        elif name == "sum":
+            r = g.sum(min_count=0)
+            if min_count > 0:
+                r = r.where(cnt >= min_count)
+        else:
+            r = {"mean": g.mean, "min": g.min, "max": g.max, "median": g.median,
+                 "std": lambda: g.std(ddof=ddof), "var": lambda: g.var(ddof=ddof),
+                 "quantile": lambda: g.quantile(q, method="linear").drop_vars("quantile"),
+                 "first": lambda: g.first(skipna=True), "last": lambda: g.last(skipna=True)}[name]()
+            r = r.where(cnt >= max(min_count, 1))
+        r = r.transpose("bin", ...)
+        assert r.sizes["bin"] == nbins, (name, r.sizes)
+        out[name] = r.values.astype(np.float64)
+    return out
 
 
 def expected(da, period, reducers, q, ddof, min_count, drop_partial, step_days=1):
@@ -119,38 +123,25 @@ def expected(da, period, reducers, q, ddof, min_count, drop_partial, step_days=1
     bins = []
     for k in order:
         idx = members[k]
-        if drop_partial and not clim:
-            start = k
-            nxt = None
-            # expected steps: days from the bin start to the next bin start
-            j = idx[-1] + 1
-            if period == "all":
-                complete = True
-            else:
-                probe = dates[idx[0]]
-                # next bin start: the first date whose key differs, or computed
-                span = _span_days(start, period)
-                complete = len(idx) == span // step_days
-            if not complete:
+        if drop_partial and not clim and period != "all":
+            if len(idx) != _span_days(k, period) // step_days:
                 continue
         bins.append((k, idx))
-    outs = {r: [] for r in reducers}
-    for k, idx in bins:
-        g = da.isel(time=idx)
-        for r in reducers:
-            outs[r].append(reduce_group(g, r, q, ddof, min_count).values.astype(np.float64))
+    bin_of_step = [-1] * len(dates)
+    for b, (_, idx) in enumerate(bins):
+        for i in idx:
+            bin_of_step[i] = b
+    outs = reduce_all(da, bin_of_step, len(bins), reducers, q, ddof, min_count)
     labels = [k if clim else iso(k) for k, _ in bins]
     counts = [len(idx) for _, idx in bins]
-    return labels, counts, {r: np.stack(v) for r, v in outs.items()}
+    return labels, counts, outs
 
 
 def _span_days(start, period):
-    import datetime
     if period == "day":
         return 1
     if period in FIRST_WEEKDAY:
         return 7
-    cal_len = lambda y, m: (start.daysinmonth if m == start.month and y == start.year else None)
     if isinstance(start, pd.Timestamp):
         def dim(y, m):
             return pd.Timestamp(year=y, month=m, day=1).days_in_month
