@@ -376,6 +376,10 @@ const (
 	coalesceMaxSpan = 16 << 20
 )
 
+// shardRangeConcurrency bounds the range reads one shard read keeps in
+// flight (on top of the chunk-level bound of the whole Read).
+const shardRangeConcurrency = 4
+
 type innerRead struct {
 	i      int // position in the shard index
 	coords []int
@@ -419,14 +423,25 @@ func readShardBox[T Number](ctx context.Context, a *Array, idx []int, dst []T, b
 		reads = append(reads, innerRead{i: i, coords: ic, off: off, n: sz})
 	}
 	sort.Slice(reads, func(i, j int) bool { return reads[i].off < reads[j].off })
-	pipe := s.Inner()
+	// Group nearby reads, then fetch the groups concurrently: on object
+	// stores each range is one round trip.
+	var groups [][]innerRead
 	for g := 0; g < len(reads); {
-		// Grow a group of nearby reads.
 		start, end := reads[g].off, reads[g].off+reads[g].n
 		h := g + 1
 		for h < len(reads) && reads[h].off <= end+coalesceMaxGap && reads[h].off+reads[h].n-start <= coalesceMaxSpan {
 			end = max(end, reads[h].off+reads[h].n)
 			h++
+		}
+		groups = append(groups, reads[g:h])
+		g = h
+	}
+	pipe := s.Inner()
+	return runBounded(ctx, len(groups), shardRangeConcurrency, func(ctx context.Context, gi int) error {
+		group := groups[gi]
+		start, end := group[0].off, group[0].off+group[0].n
+		for _, r := range group[1:] {
+			end = max(end, r.off+r.n)
 		}
 		data, err := a.Store.GetRange(ctx, key, int64(start), int64(end-start))
 		if err != nil {
@@ -435,7 +450,7 @@ func readShardBox[T Number](ctx context.Context, a *Array, idx []int, dst []T, b
 		if uint64(len(data)) != end-start {
 			return fail(fmt.Errorf("%w: shard has %d bytes at offset %d, index says %d", codec.ErrCorrupt, len(data), start, end-start))
 		}
-		for _, r := range reads[g:h] {
+		for _, r := range group {
 			dec, err := pipe.Decode(a.getBuf(pipe.Spec().ByteSize()), data[r.off-start:r.off-start+r.n])
 			if err != nil {
 				return fail(fmt.Errorf("inner chunk %v: %w", r.coords, err))
@@ -446,9 +461,8 @@ func readShardBox[T Number](ctx context.Context, a *Array, idx []int, dst []T, b
 				return fail(err)
 			}
 		}
-		g = h
-	}
-	return nil
+		return nil
+	})
 }
 
 // innerBox narrows the shard copy b to inner chunk coords.
