@@ -20,7 +20,7 @@ import (
 // Blosc1 frames, as written by c-blosc 1.x (what numcodecs bundles) and
 // read by c-blosc2. A frame is a 16-byte header, then either the raw bytes
 // (MEMCPYED) or a table of absolute block offsets followed by the blocks.
-// Each block is stored as one or typesize "splits" (see bloscSplits), each
+// Each block is stored as one or typesize "splits" (bloscFrame.block), each
 // split an int32 compressed size and the compressed bytes (or the raw bytes
 // when the size equals the split's length); the concatenated splits are then
 // byte- or bit-unshuffled. Blocks are independent, so large frames decode
@@ -29,7 +29,11 @@ import (
 // Encoding writes a valid Blosc1 frame that c-blosc reads: DONT_SPLIT
 // blocks with the configured shuffle and inner codec (lz4, lz4hc, zstd, zlib
 // or snappy; blosclz has no encoder here), falling back to raw splits, or
-// to a MEMCPYED frame, when compression does not pay.
+// to a MEMCPYED frame, when compression does not pay. Blocks are 256 KiB
+// unless the configuration sets blocksize. A v2 configuration carries no
+// typesize (numcodecs takes it from the array's itemsize), so the codec
+// built from it shuffles with typesize 1, i.e. not at all, unless
+// "typesize" is given.
 
 const (
 	bloscHeaderSize = 16
@@ -491,8 +495,8 @@ var bloscZstd = sync.OnceValue(func() *zstd.Decoder {
 	return d
 })
 
-// Encode writes a Blosc1 frame (see the package comment at the top of this
-// file for what is supported).
+// Encode writes a Blosc1 frame (see the comment at the top of this file for
+// what is supported).
 func (c *bloscCodec) Encode(src []byte) ([]byte, error) {
 	if len(src) > bloscMaxBuffer {
 		return nil, fmt.Errorf("blosc: %d bytes exceeds the Blosc1 limit of %d", len(src), bloscMaxBuffer)
