@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -133,4 +134,76 @@ func fuzzDecode(f *testing.F, codecName string, config string) {
 			t.Fatalf("second decode differs (err %v)", err)
 		}
 	})
+}
+
+// TestEncodersReadByNumcodecs checks the other direction: what our
+// encoders write, numcodecs (c-blosc, zstd, zlib, lz4, liblzma) decodes to
+// the original bytes. It needs zarr-python 3's venv, as zarr's write tests.
+func TestEncodersReadByNumcodecs(t *testing.T) {
+	py := os.Getenv("ZARRPROC_TEST_PYTHON3")
+	if py == "" {
+		home, _ := os.UserHomeDir()
+		py = filepath.Join(home, ".cache/zarrproc/venv-zarr3/bin/python")
+	}
+	if _, err := os.Stat(py); err != nil {
+		if os.Getenv("ZARRPROC_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("python %s: %v", py, err)
+		}
+		t.Skipf("python %s not found; set ZARRPROC_TEST_PYTHON3", py)
+	}
+	raw := readVector(t, "raw", "field")
+	cases := map[string]struct{ codec, config string }{
+		"blosc-lz4-shuffle4":      {"blosc", `{"cname":"lz4","clevel":5,"shuffle":1,"typesize":4}`},
+		"blosc-lz4hc-bit4-bs1024": {"blosc", `{"cname":"lz4hc","clevel":9,"shuffle":2,"typesize":4,"blocksize":1024}`},
+		"blosc-zstd-bit8-bs4096":  {"blosc", `{"cname":"zstd","clevel":5,"shuffle":"bitshuffle","typesize":8,"blocksize":4096}`},
+		"blosc-zlib-shuffle2":     {"blosc", `{"cname":"zlib","clevel":5,"shuffle":"shuffle","typesize":2,"blocksize":2000}`},
+		"blosc-clevel0":           {"blosc", `{"cname":"lz4","clevel":0,"shuffle":1,"typesize":4}`},
+		"zstd":                    {"zstd", `{"level":3}`},
+		"zstd-checksum":           {"zstd", `{"level":19,"checksum":true}`},
+		"gzip":                    {"gzip", `{"level":6}`},
+		"zlib":                    {"zlib", `{"level":1}`},
+		"lz4":                     {"lz4", `{"acceleration":1}`},
+		"lzma":                    {"lzma", `{}`},
+		"lzma-alone":              {"lzma", `{"format":2}`},
+		"crc32c":                  {"crc32c", `{}`},
+		"shuffle":                 {"shuffle", `{"elementsize":5}`},
+	}
+	dir := t.TempDir()
+	for name, tc := range cases {
+		c, err := NewBytes(tc.codec, []byte(tc.config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := c.Encode(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(tc.config), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["id"] = tc.codec
+		if tc.codec == "blosc" {
+			cfg = map[string]any{"id": "blosc"} // decoding needs no settings
+		}
+		js, _ := json.Marshal(cfg)
+		if err := os.WriteFile(filepath.Join(dir, name+".bin"), enc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), js, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command(py, filepath.Join("testdata", "decode_with_numcodecs.py"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("decode_with_numcodecs.py: %v\n%s", err, out)
+	}
+	for name := range cases {
+		got, err := os.ReadFile(filepath.Join(dir, name+".out"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !stdbytes.Equal(got, raw) {
+			t.Errorf("%s: numcodecs decoded %d bytes, differing at %d", name, len(got), firstDiff(got, raw))
+		}
+	}
 }
