@@ -78,11 +78,23 @@ func (g *Group) Consolidated() bool { return g.nodes != nil }
 // consolidated metadata, or by listing the store.
 func (g *Group) Members(ctx context.Context) ([]Member, error) {
 	if g.nodes != nil {
-		var out []Member
+		// A descendant without its parent's metadata (implicit v2 groups)
+		// still makes the parent a member.
+		kids := map[string]bool{}
 		for p, n := range g.nodes {
-			if !strings.Contains(p, "/") && p != "" {
-				out = append(out, Member{Name: p, IsArray: n.isArray()})
+			if p == "" {
+				continue
 			}
+			first, rest, nested := strings.Cut(p, "/")
+			if !nested {
+				kids[first] = kids[first] || n.isArray()
+			} else if _, seen := kids[first]; !seen && rest != "" {
+				kids[first] = false
+			}
+		}
+		var out []Member
+		for name, isArray := range kids {
+			out = append(out, Member{Name: name, IsArray: isArray})
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 		return out, nil
@@ -173,16 +185,23 @@ func (g *Group) OpenGroup(ctx context.Context, name string) (*Group, error) {
 		return nil, err
 	}
 	if g.nodes != nil {
-		if n, ok := g.nodes[rel]; ok && n.group != nil {
-			sub := &Group{Path: joinKey(g.Path, rel), Store: g.Store, Format: n.group.format,
-				Attributes: n.group.attrs, nodes: map[string]*nodeMeta{}}
+		n, ok := g.nodes[rel]
+		if !ok || n.group != nil {
+			sub := &Group{Path: joinKey(g.Path, rel), Store: g.Store, Format: g.Format,
+				Attributes: map[string]any{}, nodes: map[string]*nodeMeta{}}
+			if ok {
+				sub.Format, sub.Attributes = n.group.format, n.group.attrs
+			}
 			prefix := rel + "/"
 			for p, m := range g.nodes {
 				if strings.HasPrefix(p, prefix) {
 					sub.nodes[p[len(prefix):]] = m
 				}
 			}
-			return sub, nil
+			// An implicit group (descendants but no metadata of its own).
+			if ok || len(sub.nodes) > 0 {
+				return sub, nil
+			}
 		}
 	}
 	return OpenGroup(ctx, g.Store, joinKey(g.Path, rel))

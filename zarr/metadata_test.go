@@ -229,3 +229,37 @@ func TestConsolidatedGroupWithUnsupportedArray(t *testing.T) {
 		}
 	}
 }
+
+func TestConsolidatedV2ImplicitGroup(t *testing.T) {
+	ctx := context.Background()
+	s := store.NewMem(t.Name())
+	_ = s.Put(ctx, ".zmetadata", []byte(`{"zarr_consolidated_format":1,"metadata":{
+		".zgroup":{"zarr_format":2},".zattrs":{"title":"x","nan":NaN},
+		"a/b/.zarray":{"zarr_format":2,"shape":[2],"chunks":[2],"dtype":"<f4","compressor":null,"fill_value":"NaN","order":"C","filters":null},
+		"a/b/.zattrs":{"_ARRAY_DIMENSIONS":["t"]}}}`))
+	g, err := OpenGroup(ctx, s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Attributes["title"] != "x" || g.Attributes["nan"] != "NaN" {
+		t.Errorf("attrs %v", g.Attributes)
+	}
+	ms, _ := g.Members(ctx)
+	if !reflect.DeepEqual(ms, []Member{{"a", false}}) {
+		t.Fatalf("members %v", ms)
+	}
+	sub, err := g.OpenGroup(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sub.OpenArray(ctx, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Path != "a/b" || !reflect.DeepEqual(b.DimensionNames, []string{"t"}) {
+		t.Errorf("array %q dims %v", b.Path, b.DimensionNames)
+	}
+	if v, err := ReadAll[float32](ctx, b); err != nil || v[0] == v[0] {
+		t.Errorf("missing chunk should read NaN: %v %v", v, err)
+	}
+}
