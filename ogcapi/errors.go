@@ -25,6 +25,7 @@ const (
 	typeLimit              = zarrprocExceptions + "limit-exceeded"
 	typeRateLimit          = zarrprocExceptions + "too-many-requests"
 	typeJobFailed          = zarrprocExceptions + "job-failed"
+	typeJobDismissed       = zarrprocExceptions + "job-dismissed"
 	typeUnauthorized       = zarrprocExceptions + "unauthorized"
 	typeNotFound           = zarrprocExceptions + "not-found"
 	typeMethodNotAllowed   = zarrprocExceptions + "method-not-allowed"
@@ -34,6 +35,9 @@ const (
 	typeInternal           = zarrprocExceptions + "internal"
 	typeServiceUnavailable = zarrprocExceptions + "unavailable"
 )
+
+// errDismissed marks the results of a dismissed job: gone, not failed.
+var errDismissed = errors.New("job dismissed")
 
 // exception is an OGC API exception (exception.yaml), an RFC 7807 problem.
 type exception struct {
@@ -93,6 +97,8 @@ func toException(err error) *exception {
 		return problem(http.StatusRequestEntityTooLarge, typeLimit, err.Error())
 	case errors.As(err, &tooBig):
 		return problem(http.StatusRequestEntityTooLarge, typePayloadTooLarge, err.Error())
+	case errors.Is(err, errDismissed):
+		return problem(http.StatusGone, typeJobDismissed, err.Error())
 	case errors.Is(err, jobs.ErrJobFailed):
 		// The job ran and failed (a corrupt chunk, a store that went away):
 		// the reason is the server's side of the exchange.

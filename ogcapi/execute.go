@@ -130,7 +130,7 @@ func (s *server) execute(w http.ResponseWriter, r *http.Request) error {
 		// can follow the job instead of holding a connection open.
 		return s.created(w, r, base, job)
 	}
-	outs, err := s.svc.Results(r.Context(), job.ID)
+	outs, err := s.outputs(r.Context(), job)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package ogcapi
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -233,7 +235,7 @@ func (s *server) jobResults(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	outs, err := s.svc.Results(r.Context(), id)
+	outs, err := s.outputs(r.Context(), j)
 	if err != nil {
 		return err
 	}
@@ -253,7 +255,7 @@ func (s *server) jobResult(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	outs, err := s.svc.Results(r.Context(), id)
+	outs, err := s.outputs(r.Context(), j)
 	if err != nil {
 		return err
 	}
@@ -267,4 +269,13 @@ func (s *server) jobResult(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return writeValue(w, http.StatusOK, asText(r, o))
+}
+
+// outputs returns a job's outputs; a dismissed job's are gone (410), which
+// the job system reports as a failure.
+func (s *server) outputs(ctx context.Context, j *jobs.Job) (map[string]any, error) {
+	if j.Status == jobs.StatusDismissed {
+		return nil, fmt.Errorf("job %s was dismissed: %w", j.ID, errDismissed)
+	}
+	return s.svc.Results(ctx, j.ID)
 }

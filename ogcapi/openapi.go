@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/zarrproc/zarrproc/jobs"
 )
 
 // openapiYAML is the OpenAPI 3.0 definition of this server, written by hand
@@ -105,14 +106,44 @@ func (s *server) apiDefinition(w http.ResponseWriter, r *http.Request) error {
 	if f == formatHTML {
 		return s.render(w, r, http.StatusOK, "api", s.api.page())
 	}
-	doc := make(map[string]any, len(s.api.json))
-	for k, v := range s.api.json {
-		doc[k] = v
+	doc, err := s.api.forServer(s.baseURL(r), s.svc.Processes())
+	if err != nil {
+		return err
 	}
-	doc["servers"] = []map[string]string{{"url": s.baseURL(r)}}
 	ct := mediaOpenAPI
 	if strings.Contains(r.Header.Get("Accept"), mediaJSON) && !strings.Contains(r.Header.Get("Accept"), "openapi") {
 		ct = mediaJSON
 	}
 	return writeJSON(w, http.StatusOK, ct, doc)
+}
+
+// forServer returns a copy of the definition for one server: its URL, and
+// the identifiers of its processes as the values processID takes (the
+// document then says exactly which paths exist, which clients and fuzzers
+// use).
+func (d *apiDoc) forServer(base string, processes []jobs.ProcessDescription) (map[string]any, error) {
+	b, err := json.Marshal(d.json)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	doc["servers"] = []map[string]string{{"url": base}}
+	if len(processes) == 0 {
+		return doc, nil
+	}
+	ids := make([]any, len(processes))
+	for i, p := range processes {
+		ids[i] = p.ID
+	}
+	if comps, ok := doc["components"].(map[string]any); ok {
+		if params, ok := comps["parameters"].(map[string]any); ok {
+			if p, ok := params["processID"].(map[string]any); ok {
+				p["schema"] = map[string]any{"type": "string", "enum": ids}
+			}
+		}
+	}
+	return doc, nil
 }

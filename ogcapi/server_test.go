@@ -548,7 +548,8 @@ func TestDismiss(t *testing.T) {
 	if st := ts.do("GET", "/jobs/job-0001", "").json(t); st["status"] != "dismissed" {
 		t.Errorf("status after dismiss %v", st)
 	}
-	wantException(t, ts.do("GET", "/jobs/job-0001/results", ""), 500, typeJobFailed)
+	wantException(t, ts.do("GET", "/jobs/job-0001/results", ""), 410, typeJobDismissed)
+	wantException(t, ts.do("GET", "/jobs/job-0001/results/stringOutput", ""), 410, typeJobDismissed)
 }
 
 func TestJobListFilters(t *testing.T) {
@@ -887,6 +888,9 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	if doc.Servers[0].URL != ts.URL {
 		t.Errorf("servers %v", doc.Servers[0].URL)
+	}
+	if enum := doc.Components.Parameters["processID"].Value.Schema.Value.Enum; !slices.Contains(enum, any("echo")) || len(enum) != len(fakeProcesses) {
+		t.Errorf("processID takes %v, want this server's processes", enum)
 	}
 	// Every route the mux serves is in the document, and nothing else.
 	s := newServer(newFakeService(), Config{})
