@@ -75,7 +75,9 @@ func OpenGroup(ctx context.Context, s store.Store, path string) (*Group, error) 
 func (g *Group) Consolidated() bool { return g.nodes != nil }
 
 // Members lists the group's direct children, sorted by name: from the
-// consolidated metadata, or by listing the store.
+// consolidated metadata, or else by listing the store, which walks every
+// key below the group (chunks included) and so is slow on large object
+// stores: consolidate datasets that are listed often.
 func (g *Group) Members(ctx context.Context) ([]Member, error) {
 	if g.nodes != nil {
 		// A descendant without its parent's metadata (implicit v2 groups)
