@@ -96,8 +96,10 @@ case "${1:-}" in
     ;;
   --fake)
     port=$(free_port)
+    # The test binary itself, not `go test`, so that its PID is the server's.
+    go test -c -o "$RUN_DIR/ogcapi.test" ./ogcapi
     ZARRPROC_SERVE_ADDR="127.0.0.1:$port" ZARRPROC_SERVE_SECONDS=3600 \
-      go test -count=1 -run '^TestServeForETS$' -timeout 0 ./ogcapi >"$RUN_DIR/serve.log" 2>&1 &
+      "$RUN_DIR/ogcapi.test" -test.run '^TestServeForETS$' -test.timeout 0 >"$RUN_DIR/serve.log" 2>&1 &
     pids+=($!)
     IUT="http://127.0.0.1:$port/"
     wait_for "${IUT}healthz"

@@ -33,8 +33,11 @@ trap cleanup EXIT
 if [ $# -eq 0 ]; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   log=$(mktemp)
+  # The test binary itself, not `go test`, so that its PID is the server's.
+  bin=$(mktemp -d)/ogcapi.test
+  go test -c -o "$bin" ./ogcapi
   ZARRPROC_SERVE_ADDR="127.0.0.1:$port" ZARRPROC_SERVE_SECONDS=3600 \
-    go test -count=1 -run '^TestServeForETS$' -timeout 0 ./ogcapi >"$log" 2>&1 &
+    "$bin" -test.run '^TestServeForETS$' -test.timeout 0 >"$log" 2>&1 &
   pids+=($!)
   URL="http://127.0.0.1:$port"
   for _ in $(seq 1 300); do curl -fs -o /dev/null "$URL/healthz" && break; sleep 0.2; done
