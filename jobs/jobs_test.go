@@ -58,7 +58,7 @@ func realRedisURL(t *testing.T) string {
 	return fmt.Sprintf("redis://%s/%d", opts.Addr, opts.DB)
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}

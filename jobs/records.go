@@ -40,6 +40,10 @@ func (r *records) cancelKey(id string) string { return r.prefix + "job:" + id + 
 func (r *records) indexKey() string           { return r.prefix + "jobs" }
 func (r *records) fpKey(fp string) string     { return r.prefix + "fp:" + fp }
 
+// doneChannel is the pub/sub channel a job's ID is published on when it
+// reaches a final status, so that Wait need not poll.
+func (r *records) doneChannel() string { return r.prefix + "jobs:done" }
+
 // Record field names.
 const (
 	fProcess    = "process"
@@ -197,7 +201,7 @@ var transitionScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 0 end
 local ok = false
-for i = 7, #ARGV do if ARGV[i] == st then ok = true end end
+for i = 8, #ARGV do if ARGV[i] == st then ok = true end end
 if not ok then return 0 end
 if ARGV[5] == '1' then
   if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[4]) then return 0 end
@@ -209,6 +213,7 @@ if ARGV[1] == 'running' and not redis.call('HGET', KEYS[1], 'started') then
 end
 if ARGV[1] == 'successful' or ARGV[1] == 'failed' or ARGV[1] == 'dismissed' then
   redis.call('HSET', KEYS[1], 'finished', ARGV[2])
+  redis.call('PUBLISH', KEYS[3], ARGV[7])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
@@ -222,7 +227,7 @@ type transitionOpts struct {
 
 func (r *records) transition(ctx context.Context, id string, to Status, o transitionOpts, from ...Status) (bool, error) {
 	now := ms(time.Now())
-	args := []any{string(to), now, o.message, r.retention.Milliseconds(), "0", ""}
+	args := []any{string(to), now, o.message, r.retention.Milliseconds(), "0", "", id}
 	if o.finalGuard {
 		args[4] = "1"
 	}
@@ -236,7 +241,7 @@ func (r *records) transition(ctx context.Context, id string, to Status, o transi
 	for _, s := range from {
 		args = append(args, string(s))
 	}
-	n, err := transitionScript.Run(ctx, r.rdb, []string{r.jobKey(id), r.finalKey(id)}, args...).Int()
+	n, err := transitionScript.Run(ctx, r.rdb, []string{r.jobKey(id), r.finalKey(id), r.doneChannel()}, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("job %s: status %s: %w", id, to, err)
 	}

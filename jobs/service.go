@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -73,7 +74,10 @@ func (b *backend) close() error {
 // Queue is the job system as the API server sees it: it implements Service
 // on the queue Redis. It runs no tasks; workers (NewWorker) do.
 type Queue struct {
-	b *backend
+	b     *backend
+	done  *redis.PubSub
+	mu    sync.Mutex
+	waits map[string][]chan struct{} // job ID → Wait calls to wake
 }
 
 var _ Service = (*Queue)(nil)
@@ -85,11 +89,55 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Queue{b: b}, nil
+	q := &Queue{b: b, waits: map[string][]chan struct{}{}}
+	q.done = b.rdb.Subscribe(ctx, b.rec.doneChannel())
+	go q.dispatchDone(q.done.Channel())
+	return q, nil
 }
 
 // Close releases the Redis connections Open made.
-func (q *Queue) Close() error { return q.b.close() }
+func (q *Queue) Close() error {
+	q.done.Close()
+	return q.b.close()
+}
+
+// dispatchDone wakes the Wait calls of each job published as done.
+func (q *Queue) dispatchDone(msgs <-chan *redis.Message) {
+	for m := range msgs {
+		q.mu.Lock()
+		for _, ch := range q.waits[m.Payload] {
+			close(ch)
+		}
+		delete(q.waits, m.Payload)
+		q.mu.Unlock()
+	}
+}
+
+// notifyDone returns a channel closed when job id is published as done.
+func (q *Queue) notifyDone(id string) <-chan struct{} {
+	ch := make(chan struct{})
+	q.mu.Lock()
+	q.waits[id] = append(q.waits[id], ch)
+	q.mu.Unlock()
+	return ch
+}
+
+func (q *Queue) stopNotify(id string, ch <-chan struct{}) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ws := q.waits[id]
+	for i, w := range ws {
+		if w == ch {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(q.waits, id)
+	} else {
+		q.waits[id] = ws
+	}
+}
 
 // Ping checks the queue Redis (for health endpoints).
 func (q *Queue) Ping(ctx context.Context) error {
@@ -229,11 +277,15 @@ func (q *Queue) List(ctx context.Context, f ListFilter) ([]*Job, int, error) {
 	return q.b.rec.list(ctx, f)
 }
 
-// Wait polls the job record until the job is done, timeout passes or ctx
-// ends, and returns the job as it then is.
+// Wait returns the job once it is done, timeout passes or ctx ends. It is
+// woken by the done notification the final status change publishes, and
+// also rereads the record now and then in case a notification was missed
+// (pub/sub is fire-and-forget, e.g. across a Redis reconnect).
 func (q *Queue) Wait(ctx context.Context, id string, timeout time.Duration) (*Job, error) {
 	deadline := time.Now().Add(timeout)
-	step := 10 * time.Millisecond
+	step := 50 * time.Millisecond
+	notified := q.notifyDone(id)
+	defer q.stopNotify(id, notified)
 	for {
 		rec, err := q.b.rec.get(ctx, id)
 		if err != nil || rec.Status.Done() || !time.Now().Before(deadline) {
@@ -247,9 +299,12 @@ func (q *Queue) Wait(ctx context.Context, id string, timeout time.Duration) (*Jo
 		case <-ctx.Done():
 			t.Stop()
 			return &rec.Job, ctx.Err()
+		case <-notified:
+			t.Stop()
+			notified = nil // the job is done: the next read returns it
 		case <-t.C:
 		}
-		step = min(2*step, 250*time.Millisecond)
+		step = min(2*step, time.Second)
 	}
 }
 
