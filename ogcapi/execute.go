@@ -21,11 +21,16 @@ import (
 )
 
 // executeRequest is execute.yaml of 1.0.
+// Members it does not define are refused (a misspelt "inputs" must not run
+// the process without its inputs), except those of earlier drafts that
+// clients still send and that change nothing here.
 type executeRequest struct {
 	Inputs     map[string]any           `json:"inputs"`
 	Outputs    map[string]outputRequest `json:"outputs"`
 	Response   string                   `json:"response"`
 	Subscriber *jobs.Subscriber         `json:"subscriber"`
+	DraftID    any                      `json:"id,omitempty"`
+	DraftMode  any                      `json:"mode,omitempty"`
 }
 
 type outputRequest struct {
@@ -153,8 +158,13 @@ func parseExecute(body []byte, desc jobs.ProcessDescription) (executeRequest, re
 	if len(bytes.TrimSpace(body)) == 0 {
 		return req, resultPrefs{}, bad("the execute request has no body (an empty one is {})")
 	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return req, resultPrefs{}, bad("the execute request is not a JSON execute document: %v", err)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, resultPrefs{}, bad("the execute request is not a JSON execute document: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if dec.More() {
+		return req, resultPrefs{}, bad("the execute request has more than one JSON value")
 	}
 	if req.Inputs == nil {
 		req.Inputs = map[string]any{}

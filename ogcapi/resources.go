@@ -77,6 +77,8 @@ func (s *server) landing(w http.ResponseWriter, r *http.Request) error {
 		link{Href: base + "/conformance", Rel: relConformance, Type: mediaJSON, Title: "conformance classes"},
 		link{Href: base + "/conformance", Rel: "conformance", Type: mediaJSON, Title: "conformance classes"},
 		link{Href: base + "/processes", Rel: relProcesses, Type: mediaJSON, Title: "processes"},
+		// The short relation too: some ETS versions look for "processes".
+		link{Href: base + "/processes", Rel: "processes", Type: mediaJSON, Title: "processes"},
 		link{Href: base + "/jobs", Rel: relJobList, Type: mediaJSON, Title: "jobs"},
 	)
 	return s.respond(w, r, http.StatusOK, "landing", landingPage{

@@ -145,7 +145,7 @@ func TestLandingPage(t *testing.T) {
 		t.Errorf("content type %q", ct)
 	}
 	ls := links(t, r.json(t))
-	for _, rel := range []string{"self", "alternate", "service-desc", "service-doc", relConformance, relProcesses, relJobList} {
+	for _, rel := range []string{"self", "alternate", "service-desc", "service-doc", relConformance, "conformance", relProcesses, "processes", relJobList} {
 		if ls[rel] == "" {
 			t.Errorf("landing page has no %s link", rel)
 		}
@@ -465,6 +465,9 @@ func TestExecuteErrors(t *testing.T) {
 		{"not JSON", "echo", `{"inputs":`, "", 400, typeInvalidRequest},
 		{"empty body", "echo", ``, "", 400, typeInvalidRequest},
 		{"inputs not an object", "echo", `{"inputs":[1]}`, "", 400, typeInvalidRequest},
+		{"unknown member", "echo", `{"invalid-execute-request":"true)"}`, "", 400, typeInvalidRequest},
+		{"misspelt inputs", "echo", `{"input":{"stringInput":"a"}}`, "", 400, typeInvalidRequest},
+		{"two documents", "echo", `{"inputs":{"stringInput":"a"}} {}`, "", 400, typeInvalidRequest},
 		{"bad response", "echo", `{"inputs":{"stringInput":"a"},"response":"xml"}`, "", 400, typeInvalidRequest},
 		{"bad transmission", "echo", `{"inputs":{"stringInput":"a"},"outputs":{"stringOutput":{"transmissionMode":"carrier-pigeon"}}}`, "", 400, typeInvalidRequest},
 		{"unknown output", "echo", `{"inputs":{"stringInput":"a"},"outputs":{"nope":{}}}`, "", 400, typeNoSuchOutput},
@@ -501,6 +504,8 @@ func TestExecuteErrors(t *testing.T) {
 	if r.header.Get("Retry-After") != "30" {
 		t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
 	}
+	// Members of earlier drafts are accepted.
+	wantStatus(t, ts.do("POST", "/processes/echo/execution", `{"id":"echo","mode":"auto","inputs":{"stringInput":"a"}}`), 200)
 	m := ts.do("POST", "/processes/echo/execution", `{"inputs":{"bogus":1,"stringInput":"a"}}`).json(t)
 	if m["input"] != "bogus" || !strings.Contains(m["detail"].(string), "bogus") {
 		t.Errorf("exception does not name the input: %v", m)
