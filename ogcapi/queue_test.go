@@ -120,9 +120,22 @@ func exerciseQueue(t *testing.T, ts *testServer) {
 		t.Errorf("results %v", m)
 	}
 
+	// Any output by reference, though the job system only says "value".
+	r = ts.do("POST", "/processes/echo/execution", `{"inputs":{"stringInput":"r"},"outputs":{"stringInput":{"transmissionMode":"reference"}}}`)
+	wantStatus(t, r, 204)
+	ref := ""
+	for _, l := range r.header.Values("Link") {
+		if strings.Contains(l, relResults) {
+			ref = strings.TrimPrefix(strings.SplitN(l, ">", 2)[0], "<"+ts.URL)
+		}
+	}
+	if r := ts.do("GET", ref, ""); string(r.body) != `"r"` {
+		t.Errorf("output by reference at %q: %d %q", ref, r.status, r.body)
+	}
+
 	// The job list has both, newest first; a filter that matches neither.
 	js := ts.do("GET", "/jobs?processID=echo&status=successful", "").json(t)["jobs"].([]any)
-	if len(js) != 2 || js[0].(map[string]any)["jobID"] != id {
+	if len(js) != 3 || js[0].(map[string]any)["jobID"] == id {
 		t.Errorf("job list %v", js)
 	}
 	if js := ts.do("GET", "/jobs?processID=temporal-aggregate", "").json(t)["jobs"].([]any); len(js) != 0 {

@@ -3,6 +3,7 @@ package ogcapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/zarrproc/zarrproc/jobs"
@@ -153,13 +154,18 @@ func (s *server) processDescription(w http.ResponseWriter, r *http.Request) erro
 }
 
 // withDefaults fills the lists 1.0 requires to be explicit (no defaults since
-// the 2021 change), should the job system leave them empty.
+// the 2021 change), should the job system leave them empty, and adds
+// transmission by reference, which this server offers for every output
+// (GET /jobs/{jobID}/results/{outputID}).
 func withDefaults(p jobs.ProcessSummary) jobs.ProcessSummary {
 	if len(p.JobControlOptions) == 0 {
 		p.JobControlOptions = []string{"sync-execute", "async-execute", "dismiss"}
 	}
 	if len(p.OutputTransmission) == 0 {
-		p.OutputTransmission = []string{"value", "reference"}
+		p.OutputTransmission = []string{"value"}
+	}
+	if !slices.Contains(p.OutputTransmission, "reference") {
+		p.OutputTransmission = append(slices.Clone(p.OutputTransmission), "reference")
 	}
 	return p
 }
