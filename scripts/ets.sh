@@ -106,6 +106,13 @@ case "${1:-}" in
     ;;
   *) IUT=$1 ;;
 esac
+if [ $# -eq 0 ] || [ "$1" = --fake ]; then
+  # One finished job, so the job-list checks find a list that is not empty
+  # whatever order the suite runs its classes in.
+  curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d '{"inputs":{"stringInput":"teststring"}}' "${IUT}processes/$ECHO_PROCESS/execution" ||
+    die "seeding a job at ${IUT}processes/$ECHO_PROCESS/execution failed"
+fi
 
 OUT=${ETS_OUT:-$ETS_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
