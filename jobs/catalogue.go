@@ -20,9 +20,10 @@ type process struct {
 	// or after it succeeded is answered by that job (see Submit).
 	dedupe bool
 	// check validates inputs beyond their schemas (which Submit checks
-	// first) and returns them normalized; errors are *InputError,
-	// ErrForbidden or ErrLimit. It may open the dataset.
-	check func(ctx context.Context, e *env, inputs map[string]any) (map[string]any, error)
+	// first) and returns them normalized, with the version of the data they
+	// name ("" when none) for the dedupe fingerprint; errors are
+	// *InputError, ErrForbidden or ErrLimit. It may open the dataset.
+	check func(ctx context.Context, e *env, inputs map[string]any) (in map[string]any, dataVersion string, err error)
 	// writesOutput: a job writes the store <ResultsURL>/<jobID>.zarr.
 	writesOutput bool
 	// open rebuilds a job's work from its record; every task of the job
@@ -245,14 +246,15 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// fingerprint identifies a request: the process and its canonical inputs
-// (encoding/json writes map keys sorted, so equal inputs encode equally).
-func fingerprint(processID string, inputs map[string]any) (string, error) {
+// fingerprint identifies a request: the process, its canonical inputs
+// (encoding/json writes map keys sorted, so equal inputs encode equally) and
+// the version of the data they name.
+func fingerprint(processID string, inputs map[string]any, dataVersion string) (string, error) {
 	b, err := json.Marshal(inputs)
 	if err != nil {
 		return "", err
 	}
-	return hashHex(processID + "\x00" + string(b)), nil
+	return hashHex(processID + "\x00" + string(b) + "\x00" + dataVersion), nil
 }
 
 func hashHex(s string) string {

@@ -101,18 +101,38 @@ func temporalAggregateProcess() *process {
 // checkTemporalAggregate checks what the schemas cannot, then lets the
 // engine plan the request (which opens the dataset's metadata), so a bad
 // variable or time range is a 400 before any job exists.
-func checkTemporalAggregate(ctx context.Context, e *env, in map[string]any) (map[string]any, error) {
+func checkTemporalAggregate(ctx context.Context, e *env, in map[string]any) (map[string]any, string, error) {
 	req, err := temporalRequest(in, "")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := e.allowed(req.Dataset); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := e.checkPlan(ctx, req); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return in, nil
+	return in, e.dataVersion(ctx, req.Dataset, req.Variable), nil
+}
+
+// dataVersion identifies the version of a dataset's variable by the ETags
+// (generation, size+mtime for files) of its metadata documents: the group's
+// (consolidated metadata included) and the array's. Data appended along
+// time changes the array's shape and so the version; a chunk rewritten in
+// place under unchanged metadata does not, which is why dedupe only holds
+// for Retention (see Queue.Submit). "" when the store cannot say.
+func (e *env) dataVersion(ctx context.Context, dataset, variable string) string {
+	s, err := e.openStore(dataset)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, key := range []string{"zarr.json", ".zmetadata", ".zgroup", variable + "/zarr.json", variable + "/.zarray"} {
+		if info, err := s.Stat(ctx, key); err == nil {
+			fmt.Fprintf(&b, "%s=%s;", key, info.ETag)
+		}
+	}
+	return b.String()
 }
 
 // temporalRequest turns checked inputs into the engine's request.

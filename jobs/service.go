@@ -161,12 +161,14 @@ func (q *Queue) Process(id string) (ProcessDescription, error) {
 //
 // Dedupe: for processes that allow it (temporal-aggregate, not echo), the
 // request's fingerprint is the process ID plus the canonical JSON of its
-// inputs. When a job with the same fingerprint is accepted, running or
+// inputs and the data version (the ETags of the dataset's metadata
+// documents). When a job with the same fingerprint is accepted, running or
 // successful, Submit records nothing and returns that job (same ID, its
 // status, and once successful its results); a failed or dismissed job does
-// not answer later requests. The fingerprint does not yet include the data
-// version (chunk ETags), so a dataset rewritten in place is only picked up
-// once the earlier job's record expires (Retention) or is dismissed.
+// not answer later requests. Chunk ETags are not part of the version (a
+// request would have to stat every chunk), so a chunk rewritten in place
+// under unchanged metadata is only picked up once the earlier job's record
+// expires (Retention) or is dismissed.
 func (q *Queue) Submit(ctx context.Context, processID string, inputs map[string]any, opts SubmitOptions) (*Job, error) {
 	b := q.b
 	p, err := b.cat.get(processID)
@@ -180,7 +182,8 @@ func (q *Queue) Submit(ctx context.Context, processID string, inputs map[string]
 	if err != nil {
 		return nil, err
 	}
-	if in, err = p.check(ctx, b.env, in); err != nil {
+	in, version, err := p.check(ctx, b.env, in)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkSubscriber(opts.Subscriber); err != nil {
@@ -207,7 +210,7 @@ func (q *Queue) Submit(ctx context.Context, processID string, inputs map[string]
 		rec.OutputURL = b.cfg.ResultsURL + "/" + rec.ID + ".zarr"
 	}
 	if p.dedupe {
-		if rec.Fingerprint, err = fingerprint(processID, in); err != nil {
+		if rec.Fingerprint, err = fingerprint(processID, in, version); err != nil {
 			return nil, fmt.Errorf("process %s: inputs: %w", processID, err)
 		}
 		if prev, err := q.answeredBy(ctx, rec); err != nil || prev != nil {

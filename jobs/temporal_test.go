@@ -81,6 +81,14 @@ func TestTemporalAggregateJob(t *testing.T) {
 	if err != nil || again.ID != j.ID || again.Status != StatusSuccessful {
 		t.Errorf("identical request: %+v %v", again, err)
 	}
+	// New data (the array's metadata changed): a new job.
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(strings.TrimPrefix(ds, "file://"), "precip", ".zarray"), future, future); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{}); err != nil || fresh.ID == j.ID {
+		t.Errorf("request after the data changed: %v %v, want a new job", fresh, err)
+	}
 	// Input errors from the engine name the input.
 	bad := chirpsInputs(ds)
 	bad["variable"] = "rain"
