@@ -48,7 +48,9 @@ func echoProcess() *process {
 			Inputs:  inputs,
 			Outputs: outputs,
 		},
-		check: func(ctx context.Context, e *env, in map[string]any) (map[string]any, string, error) { return in, "", nil },
+		check: func(ctx context.Context, e *env, in map[string]any) (map[string]any, string, error) {
+			return in, "", nil
+		},
 		open: func(ctx context.Context, e *env, rec *record) (work, error) {
 			w := &echoWork{inputs: rec.Inputs, tiles: 1}
 			if f, ok := number(rec.Inputs["pause"]); ok {
