@@ -338,7 +338,7 @@ func (s *server) writeResults(w http.ResponseWriter, r *http.Request, j *jobs.Jo
 		selected = append(selected, o)
 		byRef[n] = o.href != "" || prefs.Outputs[n] == "reference"
 	}
-	if f, err := negotiate(r); err == nil && f == formatHTML && r.URL.Query().Get("f") == "html" || prefs.Response == "document" {
+	if f, err := negotiate(r); err == nil && f == formatHTML || prefs.Response == "document" {
 		doc := make(map[string]any, len(selected))
 		for _, o := range selected {
 			switch {

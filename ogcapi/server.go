@@ -212,14 +212,11 @@ func (s *server) authorized(h handlerFunc) handlerFunc {
 
 type clientKey struct{}
 
-// client names who sends r: its token's name, or its address.
+// client names who sends r: its token's name, or its address. Not
+// X-Forwarded-For, which a client could set to escape per-client limits.
 func client(r *http.Request) string {
 	if name, ok := r.Context().Value(clientKey{}).(string); ok {
 		return name
-	}
-	if f := r.Header.Get("X-Forwarded-For"); f != "" {
-		first, _, _ := strings.Cut(f, ",")
-		return strings.TrimSpace(first)
 	}
 	host := r.RemoteAddr
 	if i := strings.LastIndexByte(host, ':'); i > 0 {

@@ -406,6 +406,11 @@ func TestExecuteAsync(t *testing.T) {
 	if string(r.body) != `"hi"` {
 		t.Errorf("results %q", r.body)
 	}
+	// A browser gets the results page whatever the request asked.
+	r = ts.do("GET", "/jobs/job-0001/results", "", "Accept", "text/html")
+	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), "&#34;hi&#34;") {
+		t.Errorf("results page: %q\n%s", r.header.Get("Content-Type"), r.body)
+	}
 	// Async-only processes are async without Prefer, and say nothing applied.
 	r = ts.do("POST", "/processes/slow/execution", `{}`)
 	wantStatus(t, r, 201)
