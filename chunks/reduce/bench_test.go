@@ -17,7 +17,8 @@ import (
 //	median      11.9 ms  (keeping the values)
 //	all 16      38.8 ms  (376 MB/s)
 //	FinalizeMedian (median + q0.9 over 10 k pixels × ~330 values) 79 ms by
-//	quickselect; numpy nanmedian + nanquantile on the same cube ≈ 3.5 s.
+//	quickselect; numpy 2.2.6 nanmedian + nanquantile on the same cube 1.5 s
+//	(nanmean + nanstd 55 ms, against our mean + std 26 ms).
 //	Merge + Marshal/Unmarshal of a mean/std/min/max state: 0.38 ms.
 
 // benchTile is a 100×100 tile × 365 daily steps, 10% missing.
