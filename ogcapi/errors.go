@@ -2,6 +2,7 @@ package ogcapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -96,7 +97,8 @@ func toException(err error) *exception {
 	case errors.Is(err, jobs.ErrLimit):
 		return problem(http.StatusRequestEntityTooLarge, typeLimit, err.Error())
 	case errors.As(err, &tooBig):
-		return problem(http.StatusRequestEntityTooLarge, typePayloadTooLarge, err.Error())
+		return problem(http.StatusRequestEntityTooLarge, typePayloadTooLarge,
+			fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit))
 	case errors.Is(err, errDismissed):
 		return problem(http.StatusGone, typeJobDismissed, err.Error())
 	case errors.Is(err, jobs.ErrJobFailed):

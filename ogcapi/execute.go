@@ -3,7 +3,6 @@ package ogcapi
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -90,12 +89,7 @@ func (s *server) execute(w http.ResponseWriter, r *http.Request) error {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return problem(http.StatusRequestEntityTooLarge, typePayloadTooLarge,
-				fmt.Sprintf("the execute request is larger than %d bytes", s.cfg.MaxBodyBytes))
-		}
-		return problem(http.StatusBadRequest, typeInvalidRequest, "reading the execute request: "+err.Error())
+		return fmt.Errorf("reading the execute request: %w", err)
 	}
 	req, prefs, err := parseExecute(body, desc)
 	if err != nil {
