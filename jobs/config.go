@@ -84,6 +84,7 @@ const (
 	EnvMemoryBudget  = "ZARRPROC_MEMORY_BUDGET"
 	EnvAllowedStores = "ZARRPROC_ALLOWED_STORES"
 	EnvRetention     = "ZARRPROC_JOB_RETENTION"
+	EnvPollInterval  = "ZARRPROC_POLL_INTERVAL"
 )
 
 // ConfigFromEnv reads the ZARRPROC_* environment variables. Malformed
@@ -119,6 +120,13 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.Retention = d
 	}
+	if v := os.Getenv(EnvPollInterval); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: not a positive duration", EnvPollInterval, v))
+		}
+		c.PollInterval = d
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -140,6 +148,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long job records are kept, 0 = 7 days ("+EnvRetention+")")
+	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often an idle worker looks for tasks, 0 = 100ms ("+EnvPollInterval+")")
 }
 
 // withDefaults returns c with its zero fields set to their defaults.
