@@ -1,6 +1,10 @@
 package chunks
 
-import "github.com/zarrproc/zarrproc/zarr/store"
+import (
+	"context"
+
+	"github.com/zarrproc/zarrproc/zarr/store"
+)
 
 // Request is one temporal aggregation, as `zarrproc run` and the
 // temporal-aggregate process take it. The zero values of the optional fields
@@ -48,7 +52,90 @@ type Options struct {
 	OpenStore func(url string) (store.Store, error)
 	// Progress, when set, is called after each source chunk is reduced.
 	Progress func(done, total int)
+	// Memo, when set, keeps the partial states of every (tile, source time
+	// chunk) so that a repeated or overlapping request skips fetching and
+	// decoding the chunks it already reduced (package chunks/memo keeps them
+	// in Redis). nil computes everything, as before.
+	Memo Memo
 }
+
+// Memo stores the partial states of one tile's share of one source time
+// chunk under a content address. It is declared here and implemented by
+// package chunks/memo so that the engine knows nothing of Redis.
+type Memo interface {
+	// Do returns the value stored under key, or runs compute, stores what it
+	// returns, and returns that. The outcome says which happened. A cache
+	// that is down, slow or full must not fail the call: Do then runs
+	// compute and reports MemoBypass. The error is compute's.
+	Do(ctx context.Context, key *MemoKey, compute func(context.Context) (MemoValue, error)) (MemoValue, MemoOutcome, error)
+}
+
+// MemoKey names everything the partial states of a (tile, time chunk) unit
+// depend on. Two units with equal keys hold equal states, whatever request
+// asked for them: the period and the selected time range enter only through
+// the in-chunk window and how it splits into runs of one output period.
+type MemoKey struct {
+	// Dataset is the source store's URL; it also scopes the dataset's
+	// invalidation generation.
+	Dataset string
+	// Array is the variable's array path in the store.
+	Array string
+	// Layout fingerprints how chunks decode: dtype, chunk shape, codecs.
+	Layout string
+	// Coding fingerprints the CF decoding (fill values, scale, offset).
+	Coding string
+	// Chunks are the source chunks of the unit (one per source chunk column
+	// the tile overlaps), with their object versions and pixel windows.
+	Chunks []MemoChunk
+	// TileRows and TileCols are the tile's size: the layout of the states.
+	TileRows, TileCols int
+	// Window is the in-chunk time window [start, end) of the unit.
+	Window [2]int
+	// Runs are the lengths of the runs of consecutive timesteps of one
+	// output period that partition Window, in time order.
+	Runs []int
+	// Kinds are the partial-state kinds kept ("count+sum"): the reducers
+	// matter only through them.
+	Kinds string
+	// Float64 is set when the engine works in float64.
+	Float64 bool
+	// Engine is the engine's and the state encoding's version.
+	Engine string
+}
+
+// MemoChunk is one source chunk of a memo unit and the part of it the tile
+// uses.
+type MemoChunk struct {
+	// Key is the chunk's store key; ETag its object version ("" when the
+	// chunk is missing and reads as fill values).
+	Key, ETag string
+	// Row, Col, Rows, Cols are the pixel window used within the chunk;
+	// DstRow, DstCol where it lands in the tile.
+	Row, Col, Rows, Cols int
+	DstRow, DstCol       int
+}
+
+// MemoValue is what a memo unit stores: the encoded partial states, and the
+// source bytes computing them read (what a hit saves).
+type MemoValue struct {
+	States      []byte
+	SourceBytes int64
+}
+
+// MemoOutcome says how Memo.Do produced a value.
+type MemoOutcome uint8
+
+const (
+	// MemoHit: read from the cache (or shared from a computation already
+	// in flight), nothing fetched.
+	MemoHit MemoOutcome = iota
+	// MemoMiss: computed and stored.
+	MemoMiss
+	// MemoTooBig: computed, larger than the cache's value cap, not stored.
+	MemoTooBig
+	// MemoBypass: computed without the cache (down, slow or full).
+	MemoBypass
+)
 
 // InputError is a request input that cannot be honoured; Input names it
 // with the OGC input name ("period", "bbox", …).
@@ -61,24 +148,38 @@ func (e *InputError) Error() string { return "input " + e.Input + ": " + e.Reaso
 
 // TileStats is what running one tile cost.
 type TileStats struct {
-	Chunks      int   `json:"chunks_read"`
-	BytesRead   int64 `json:"bytes_read"`
-	CacheHits   int   `json:"cache_hits"`
-	CacheMisses int   `json:"cache_misses"`
+	// Chunks are the source chunks fetched (a cache hit fetches none).
+	Chunks    int   `json:"chunks_read"`
+	BytesRead int64 `json:"bytes_read"`
+	// The memo's outcomes, one per (tile, source time chunk) unit.
+	CacheHits     int `json:"cache_hits"`
+	CacheMisses   int `json:"cache_misses"`
+	CacheBypasses int `json:"cache_bypasses"`
+	CacheTooBig   int `json:"cache_too_big"`
+	// BytesSaved are the source bytes the hits did not read.
+	BytesSaved int64 `json:"bytes_saved"`
+}
+
+// CacheCounts are a run's memo outcomes, the summary's from_cache.
+type CacheCounts struct {
+	Hits       int   `json:"hits"`
+	Misses     int   `json:"misses"`
+	Bypasses   int   `json:"bypasses"`
+	TooBig     int   `json:"too_big"`
+	BytesSaved int64 `json:"bytes_saved"`
 }
 
 // Summary describes a finished run.
 type Summary struct {
-	Output    string   `json:"output"`
-	Periods   int      `json:"periods"`
-	Shape     []int    `json:"shape"`
-	Tiles     int      `json:"tiles"`
-	Chunks    int      `json:"chunks_read"`
-	BytesRead int64    `json:"bytes_read"`
-	CacheHits int      `json:"cache_hits"`
-	CacheMiss int      `json:"cache_misses"`
-	Seconds   float64  `json:"seconds"`
-	Variables []string `json:"variables"`
-	TimeStart string   `json:"time_start,omitempty"`
-	TimeEnd   string   `json:"time_end,omitempty"`
+	Output    string      `json:"output"`
+	Periods   int         `json:"periods"`
+	Shape     []int       `json:"shape"`
+	Tiles     int         `json:"tiles"`
+	Chunks    int         `json:"chunks_read"`
+	BytesRead int64       `json:"bytes_read"`
+	FromCache CacheCounts `json:"from_cache"`
+	Seconds   float64     `json:"seconds"`
+	Variables []string    `json:"variables"`
+	TimeStart string      `json:"time_start,omitempty"`
+	TimeEnd   string      `json:"time_end,omitempty"`
 }

@@ -79,14 +79,18 @@ func (s *TileStats) Add(o TileStats) {
 	s.BytesRead += o.BytesRead
 	s.CacheHits += o.CacheHits
 	s.CacheMisses += o.CacheMisses
+	s.CacheBypasses += o.CacheBypasses
+	s.CacheTooBig += o.CacheTooBig
+	s.BytesSaved += o.BytesSaved
 }
 
 // Summary describes the plan's output and what producing it cost.
 func (p *Plan) Summary(total TileStats) Summary {
 	s := Summary{
 		Output: p.Request.Output, Periods: len(p.binning.Bins), Shape: p.OutputShape(), Tiles: len(p.tiles),
-		Chunks: total.Chunks, BytesRead: total.BytesRead, CacheHits: total.CacheHits, CacheMiss: total.CacheMisses,
-		Variables: p.OutputVariables(),
+		Chunks: total.Chunks, BytesRead: total.BytesRead, Variables: p.OutputVariables(),
+		FromCache: CacheCounts{Hits: total.CacheHits, Misses: total.CacheMisses, Bypasses: total.CacheBypasses,
+			TooBig: total.CacheTooBig, BytesSaved: total.BytesSaved},
 	}
 	if len(p.dates) > 0 {
 		s.TimeStart, s.TimeEnd = p.dates[0].String(), p.dates[len(p.dates)-1].String()

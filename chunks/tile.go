@@ -2,12 +2,16 @@ package chunks
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sync/atomic"
 
 	"github.com/zarrproc/zarrproc/chunks/reduce"
 	"github.com/zarrproc/zarrproc/zarr"
+	"github.com/zarrproc/zarrproc/zarr/store"
 )
 
 // prefetchDepth is how many decoded time chunks a tile keeps ready ahead of
@@ -72,12 +76,15 @@ func (p *Plan) RunTile(ctx context.Context, i int) (TileStats, error) {
 	return runTile[float32](ctx, p, i)
 }
 
-// tileBatch is the decoded values of one time chunk for a tile, laid out
-// step-major ([step][row][col]) as reduce expects.
+// tileBatch is one time chunk of a tile: its decoded values laid out
+// step-major ([step][row][col]) as reduce expects, or, with a memo, the
+// partial states of its runs of one period.
 type tileBatch[T float] struct {
 	step   int // selected-time index of the first step
+	steps  int
 	values []T
 	buf    []T // the backing buffer to recycle (values may alias a chunk)
+	memo   *memoBatch
 	err    error
 }
 
@@ -94,13 +101,31 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 	_, _, th, tw := p.tileGeometry(i)
 	pixels := th * tw
 	srcs := p.tileSources(i)
-	free := make(chan []T, prefetchDepth+2)
 	batches := make(chan tileBatch[T], prefetchDepth)
-	go produce(ctx, p, srcs, th, tw, free, batches)
+	free := make(chan []T, prefetchDepth+2)
+	var spareParts chan *reduce.Set
+	if p.opts.Memo != nil {
+		spareParts = make(chan *reduce.Set, 64)
+		go produceMemo(ctx, p, srcs, th, tw, spareParts, batches)
+	} else {
+		go produce(ctx, p, srcs, th, tw, free, batches)
+	}
 
 	w := newTileWriter[T](p, outputs, i)
 	sets := make([]*reduce.Set, len(p.binning.Bins))
 	var spare []*reduce.Set
+	binSet := func(bin int) (*reduce.Set, error) {
+		s := sets[bin]
+		if s == nil {
+			if n := len(spare); n > 0 {
+				s, spare = spare[n-1], spare[:n-1]
+			} else if s, err = reduce.NewSet(pixels, p.reducers, p.minCount); err != nil {
+				return nil, err
+			}
+			sets[bin] = s
+		}
+		return s, nil
+	}
 	next := 0 // bins before next are finalized
 	finish := func(upTo int) error {
 		for ; next < len(sets) && p.lastStep[next] < upTo; next++ {
@@ -115,6 +140,14 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 				return err
 			}
 			sets[next] = nil
+			if spareParts != nil {
+				// Memo parts are decoded over whatever they held.
+				select {
+				case spareParts <- s:
+				default:
+				}
+				continue
+			}
 			s.Reset()
 			spare = append(spare, s)
 		}
@@ -129,37 +162,53 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 		if b.err != nil {
 			return stats, b.err
 		}
-		steps := len(b.values) / pixels
-		idx := p.binning.Index[b.step : b.step+steps]
-		for j := 0; j < steps; {
-			bin := idx[j]
-			k := j + 1
-			for k < steps && idx[k] == bin {
-				k++
-			}
-			if bin >= 0 {
-				s := sets[bin]
-				if s == nil {
-					if n := len(spare); n > 0 {
-						s, spare = spare[n-1], spare[:n-1]
-					} else if s, err = reduce.NewSet(pixels, p.reducers, p.minCount); err != nil {
-						return stats, err
-					}
-					sets[bin] = s
+		if m := b.memo; m != nil {
+			for _, part := range m.parts {
+				bin := p.binning.Index[part.step]
+				if sets[bin] == nil {
+					// The bin's first part becomes its running Set: no copy.
+					sets[bin] = part.set
+					continue
 				}
-				if err := accumulate(s, b.values[j*pixels:k*pixels], b.step+j); err != nil {
+				if err := sets[bin].Merge(part.set); err != nil {
 					return stats, err
 				}
+				select {
+				case spareParts <- part.set:
+				default:
+				}
 			}
-			j = k
+			stats.countMemo(m.outcome, m.sourceBytes)
+			if m.outcome != MemoHit {
+				stats.Chunks += len(srcs)
+			}
+		} else {
+			idx := p.binning.Index[b.step : b.step+b.steps]
+			for j := 0; j < b.steps; {
+				bin := idx[j]
+				k := j + 1
+				for k < b.steps && idx[k] == bin {
+					k++
+				}
+				if bin >= 0 {
+					s, err := binSet(int(bin))
+					if err != nil {
+						return stats, err
+					}
+					if err := accumulate(s, b.values[j*pixels:k*pixels], b.step+j); err != nil {
+						return stats, err
+					}
+				}
+				j = k
+			}
+			free <- b.buf
+			stats.Chunks += len(srcs)
 		}
-		free <- b.buf
-		stats.Chunks += len(srcs)
 		if p.opts.Progress != nil {
 			p.opts.Progress(int(p.chunksDone.Add(int64(len(srcs)))), p.SourceChunks())
 		}
 		if !p.binning.Spec.IsClimatology() {
-			if err := finish(b.step + steps); err != nil {
+			if err := finish(b.step + b.steps); err != nil {
 				return stats, err
 			}
 		}
@@ -177,6 +226,21 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 	return stats, nil
 }
 
+func (s *TileStats) countMemo(o MemoOutcome, sourceBytes int64) {
+	switch o {
+	case MemoHit:
+		s.CacheHits++
+		s.BytesSaved += sourceBytes
+	case MemoMiss:
+		s.CacheMisses++
+	case MemoTooBig:
+		s.CacheMisses++
+		s.CacheTooBig++
+	case MemoBypass:
+		s.CacheBypasses++
+	}
+}
+
 func accumulate[T float](s *reduce.Set, v []T, step int) error {
 	switch v := any(v).(type) {
 	case []float32:
@@ -187,21 +251,74 @@ func accumulate[T float](s *reduce.Set, v []T, step int) error {
 	panic("unreachable")
 }
 
+// chunkReader fetches and decodes one time chunk of a tile's source chunk
+// columns, CF-decoded and gathered into tile layout.
+type chunkReader[T float] struct {
+	p        *Plan
+	srcs     []tileSource
+	th, tw   int
+	ct       int // chunk length along time
+	chunkLen int
+	direct   bool
+	strides  [3]int
+	decoded  []T
+	idx      []int
+}
+
+func newChunkReader[T float](p *Plan, srcs []tileSource, th, tw int) *chunkReader[T] {
+	cs := p.src.ChunkShape
+	r := &chunkReader[T]{p: p, srcs: srcs, th: th, tw: tw, ct: cs[p.taxis], chunkLen: product(cs), idx: make([]int, 3)}
+	// A tile that covers exactly one whole source chunk in (time, y, x)
+	// order is reduced straight from the decoded chunk, without a copy.
+	r.direct = len(srcs) == 1 && p.taxis == 0 && p.yaxis == 1 && p.xaxis == 2 &&
+		srcs[0].r0 == 0 && srcs[0].c0 == 0 && th == cs[1] && tw == cs[2]
+	r.strides[2], r.strides[1], r.strides[0] = 1, cs[2], cs[1]*cs[2]
+	return r
+}
+
+// read decodes the selected steps [s0, s1) of time chunk c. It returns the
+// values and the buffer holding them: buf when large enough, else a new one.
+func (r *chunkReader[T]) read(ctx context.Context, c, s0, s1 int, buf []T) (values, backing []T, err error) {
+	p := r.p
+	steps := s1 - s0
+	pixels := r.th * r.tw
+	need := steps * pixels
+	if r.direct {
+		need = r.chunkLen
+	}
+	if cap(buf) < need {
+		buf = make([]T, need)
+	}
+	buf = buf[:need]
+	for _, src := range r.srcs {
+		r.idx[p.taxis], r.idx[p.yaxis], r.idx[p.xaxis] = c, src.cy, src.cx
+		dst := buf
+		if !r.direct {
+			if cap(r.decoded) < r.chunkLen {
+				r.decoded = make([]T, r.chunkLen)
+			}
+			dst = r.decoded[:r.chunkLen]
+		}
+		if _, err := zarr.ReadChunkInto(ctx, p.src, r.idx, dst); err != nil {
+			return nil, buf, err
+		}
+		if r.direct {
+			values = buf[(s0-c*r.ct)*pixels : (s1-c*r.ct)*pixels]
+		} else {
+			gather(dst, r.strides, p.taxis, p.yaxis, p.xaxis, s0-c*r.ct, steps, src, buf, r.th, r.tw)
+			values = buf
+		}
+	}
+	decodeCF(p, values)
+	return values, buf, nil
+}
+
 // produce fetches and decodes the tile's source chunks in time order and
-// sends them, CF-decoded and gathered into tile layout, on out. A tile that
-// covers exactly one whole source chunk in (time, y, x) order is reduced
-// straight from the decoded chunk, without a copy.
+// sends them on out.
 func produce[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw int, free chan []T, out chan<- tileBatch[T]) {
 	defer close(out)
-	cs := p.src.ChunkShape
-	ct := cs[p.taxis]
-	chunkLen := product(cs)
-	pixels := th * tw
-	direct := len(srcs) == 1 && p.taxis == 0 && p.yaxis == 1 && p.xaxis == 2 &&
-		srcs[0].r0 == 0 && srcs[0].c0 == 0 && th == cs[1] && tw == cs[2]
-	var strides [3]int
-	strides[2], strides[1], strides[0] = 1, cs[2], cs[1]*cs[2]
-	var decoded []T
+	r := newChunkReader[T](p, srcs, th, tw)
+	ct := r.ct
 	send := func(b tileBatch[T]) bool {
 		select {
 		case out <- b:
@@ -212,44 +329,17 @@ func produce[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw in
 	}
 	for c := p.t0 / ct; c <= (p.t1-1)/ct; c++ {
 		s0, s1 := max(p.t0, c*ct), min(p.t1, (c+1)*ct)
-		steps := s1 - s0
 		var buf []T
 		select {
 		case buf = <-free:
 		default:
 		}
-		need := steps * pixels
-		if direct {
-			need = chunkLen
+		values, buf, err := r.read(ctx, c, s0, s1, buf)
+		if err != nil {
+			send(tileBatch[T]{err: err})
+			return
 		}
-		if cap(buf) < need {
-			buf = make([]T, need)
-		}
-		buf = buf[:need]
-		batch := tileBatch[T]{step: s0 - p.t0, buf: buf}
-		idx := make([]int, 3)
-		for _, src := range srcs {
-			idx[p.taxis], idx[p.yaxis], idx[p.xaxis] = c, src.cy, src.cx
-			dst := buf
-			if !direct {
-				if cap(decoded) < chunkLen {
-					decoded = make([]T, chunkLen)
-				}
-				dst = decoded[:chunkLen]
-			}
-			if _, err := zarr.ReadChunkInto(ctx, p.src, idx, dst); err != nil {
-				send(tileBatch[T]{err: err})
-				return
-			}
-			if direct {
-				batch.values = buf[(s0-c*ct)*pixels : (s1-c*ct)*pixels]
-			} else {
-				gather(dst, strides, p.taxis, p.yaxis, p.xaxis, s0-c*ct, steps, src, buf, th, tw)
-				batch.values = buf
-			}
-		}
-		decodeCF(p, batch.values)
-		if !send(batch) {
+		if !send(tileBatch[T]{step: s0 - p.t0, steps: s1 - s0, values: values, buf: buf}) {
 			return
 		}
 	}
@@ -364,4 +454,221 @@ func (w *tileWriter[T]) flush(context.Context) error {
 		return fmt.Errorf("tile %v: output chunk %d has %d of its periods (internal error)", w.tile, tb, oc.filled)
 	}
 	return nil
+}
+
+// memoEngineVersion changes whenever what the engine stores for a memo unit
+// would change for the same inputs (the reduction, the unit payload, the
+// state encoding), so that old values are never read.
+var memoEngineVersion = fmt.Sprintf("engine-1/units-%d/reduce-%d", memoUnitsVersion, reduce.EncodingVersion)
+
+// memoBatch is a time chunk of a tile as partial states, one per run of
+// steps of one period (possibly of no selected period: bin -1).
+type memoBatch struct {
+	parts       []memoPart
+	outcome     MemoOutcome
+	sourceBytes int64 // what computing the states read (saved on a hit)
+}
+
+type memoPart struct {
+	step int // selected-time index of the run's first step
+	set  *reduce.Set
+}
+
+// produceMemo is produce with a memo: for each time chunk it looks the
+// tile's partial states up first and fetches the chunk only on a miss. The
+// states are computed per run of one period, each in a fresh Set, whatever
+// the request, so that any request whose runs agree can reuse them.
+func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw int, spare chan *reduce.Set, out chan<- tileBatch[T]) {
+	defer close(out)
+	r := newChunkReader[T](p, srcs, th, tw)
+	ct := r.ct
+	pixels := th * tw
+	send := func(b tileBatch[T]) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	scratch, err := reduce.NewSet(pixels, p.reducers, p.minCount)
+	if err != nil {
+		send(tileBatch[T]{err: err})
+		return
+	}
+	newPart := func() (*reduce.Set, error) {
+		select {
+		case s := <-spare:
+			return s, nil
+		default:
+			return reduce.NewSet(pixels, p.reducers, p.minCount)
+		}
+	}
+	read := ctx.Value(bytesReadKey{}).(*atomic.Int64)
+	var buf []T
+	for c := p.t0 / ct; c <= (p.t1-1)/ct; c++ {
+		s0, s1 := max(p.t0, c*ct), min(p.t1, (c+1)*ct)
+		runs := p.memoRuns(s0, s1)
+		compute := func(ctx context.Context) (MemoValue, error) {
+			var unit atomic.Int64
+			var values []T
+			var err error
+			values, buf, err = r.read(withBytesCounter(ctx, &unit), c, s0, s1, buf)
+			read.Add(unit.Load())
+			if err != nil {
+				return MemoValue{}, err
+			}
+			states, err := encodeUnit(scratch, values, pixels, s0, runs)
+			return MemoValue{States: states, SourceBytes: unit.Load()}, err
+		}
+		var (
+			val     MemoValue
+			outcome = MemoBypass
+		)
+		key, err := p.memoKey(ctx, srcs, scratch.Kinds(), c, s0, s1, th, tw, runs)
+		if err == nil {
+			val, outcome, err = p.opts.Memo.Do(ctx, key, compute)
+		} else {
+			slog.Warn("memo: no key for the chunk, computing without the cache", "array", p.src.Path, "time_chunk", c, "err", err)
+			val, err = compute(ctx)
+		}
+		if err != nil {
+			send(tileBatch[T]{err: err})
+			return
+		}
+		parts, err := decodeUnit(val.States, p, s0, runs, newPart)
+		if err != nil && outcome == MemoHit {
+			// A stored value that does not decode must not fail the job:
+			// recompute from the source.
+			slog.Warn("memo: cached partial states do not decode, recomputing", "array", p.src.Path, "time_chunk", c, "err", err)
+			if val, err = compute(ctx); err == nil {
+				outcome = MemoBypass
+				parts, err = decodeUnit(val.States, p, s0, runs, newPart)
+			}
+		}
+		if err != nil {
+			send(tileBatch[T]{err: fmt.Errorf("%s: partial states of time chunk %d: %w", p.src.Path, c, err)})
+			return
+		}
+		mb := &memoBatch{parts: parts, outcome: outcome}
+		if outcome == MemoHit {
+			mb.sourceBytes = val.SourceBytes
+		}
+		if !send(tileBatch[T]{step: s0 - p.t0, steps: s1 - s0, memo: mb}) {
+			return
+		}
+	}
+}
+
+// memoRuns splits the source steps [s0, s1) into runs of one bin.
+func (p *Plan) memoRuns(s0, s1 int) []int {
+	idx := p.binning.Index[s0-p.t0 : s1-p.t0]
+	var runs []int
+	for j := 0; j < len(idx); {
+		k := j + 1
+		for k < len(idx) && idx[k] == idx[j] {
+			k++
+		}
+		runs = append(runs, k-j)
+		j = k
+	}
+	return runs
+}
+
+// memoKey names the partial states of the tile's share of time chunk c.
+func (p *Plan) memoKey(ctx context.Context, srcs []tileSource, kinds string, c, s0, s1, th, tw int, runs []int) (*MemoKey, error) {
+	ct := p.src.ChunkShape[p.taxis]
+	k := &MemoKey{
+		Dataset:  p.src.Store.URL(),
+		Array:    p.src.Path,
+		Layout:   fmt.Sprintf("%s %v %s", p.src.DType, p.src.ChunkShape, p.src.Codecs()),
+		Coding:   fmt.Sprintf("%+v", p.v.Coding),
+		TileRows: th, TileCols: tw,
+		Window:  [2]int{s0 - c*ct, s1 - c*ct},
+		Runs:    runs,
+		Kinds:   kinds,
+		Float64: p.f64,
+		Engine:  memoEngineVersion,
+	}
+	idx := make([]int, 3)
+	for _, src := range srcs {
+		idx[p.taxis], idx[p.yaxis], idx[p.xaxis] = c, src.cy, src.cx
+		sk := p.src.ChunkStoreKey(idx)
+		info, err := p.src.Store.Stat(ctx, sk)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("stat %s: %w", sk, err)
+		}
+		k.Chunks = append(k.Chunks, MemoChunk{Key: sk, ETag: info.ETag, Row: src.r0, Col: src.c0, Rows: src.rows, Cols: src.cols, DstRow: src.dr, DstCol: src.dc})
+	}
+	return k, nil
+}
+
+// A memo unit's payload, little-endian: "ZPMU", u8 version, u32 runs, then
+// per run u32 length and the run's Set (reduce's encoding). The runs'
+// boundaries are in the key.
+const (
+	memoUnitsMagic   = "ZPMU"
+	memoUnitsVersion = 1
+)
+
+// encodeUnit reduces each run of values (steps from source step s0) into
+// scratch and appends its encoding. First/last carry source time indices,
+// not selected ones, so the states do not depend on the request's range.
+func encodeUnit[T float](scratch *reduce.Set, values []T, pixels, s0 int, runs []int) ([]byte, error) {
+	b := append([]byte(memoUnitsMagic), memoUnitsVersion)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(runs)))
+	j := 0
+	for _, n := range runs {
+		scratch.Reset()
+		if err := accumulate(scratch, values[j*pixels:(j+n)*pixels], s0+j); err != nil {
+			return nil, err
+		}
+		enc, err := scratch.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(enc)))
+		b = append(b, enc...)
+		j += n
+	}
+	return b, nil
+}
+
+// decodeUnit decodes the runs of a payload that belong to selected bins.
+func decodeUnit(b []byte, p *Plan, s0 int, runs []int, newSet func() (*reduce.Set, error)) ([]memoPart, error) {
+	if len(b) < 9 || string(b[:4]) != memoUnitsMagic || b[4] != memoUnitsVersion {
+		return nil, fmt.Errorf("memo unit of %d bytes has no valid header", len(b))
+	}
+	if n := binary.LittleEndian.Uint32(b[5:]); int(n) != len(runs) {
+		return nil, fmt.Errorf("memo unit holds %d runs, want %d", n, len(runs))
+	}
+	b = b[9:]
+	parts := make([]memoPart, 0, len(runs))
+	step := s0 - p.t0
+	for _, n := range runs {
+		if len(b) < 4 {
+			return nil, fmt.Errorf("memo unit truncated")
+		}
+		l := binary.LittleEndian.Uint32(b)
+		if uint64(len(b)-4) < uint64(l) {
+			return nil, fmt.Errorf("memo unit truncated")
+		}
+		enc := b[4 : 4+l]
+		b = b[4+l:]
+		if p.binning.Index[step] >= 0 {
+			s, err := newSet()
+			if err != nil {
+				return nil, err
+			}
+			if err := s.UnmarshalBinary(enc); err != nil {
+				return nil, err
+			}
+			parts = append(parts, memoPart{step: step, set: s})
+		}
+		step += n
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("memo unit has %d bytes after its runs", len(b))
+	}
+	return parts, nil
 }

@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
 	"github.com/zarrproc/zarrproc/chunks"
+	"github.com/zarrproc/zarrproc/chunks/memo"
 )
 
 func init() {
@@ -37,6 +38,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		asJSON   bool
 		conc     int
 		cpuprof  string
+		cacheURL string
 	)
 	fs.StringVar(&req.Dataset, "input", "", "source dataset `URL` (file path, file://, s3://, gs://, https://)")
 	fs.StringVar(&req.Variable, "variable", "", "variable `NAME`")
@@ -55,6 +57,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&conc, "concurrency", envInt("ZARRPROC_CONCURRENCY", 0), "tiles in flight (default: number of CPUs; env ZARRPROC_CONCURRENCY)")
 	fs.StringVar(&budget, "memory-budget", envString("ZARRPROC_MEMORY_BUDGET", "512MiB"), "memory budget, e.g. 512MiB, 2GiB (env ZARRPROC_MEMORY_BUDGET)")
 	fs.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
+	fs.StringVar(&cacheURL, "cache-redis-url", envString("ZARRPROC_CACHE_REDIS_URL", ""), "memoize per-chunk partial states in this Redis (`URL`, allkeys-lru; env ZARRPROC_CACHE_REDIS_URL; empty: no cache)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -104,6 +107,14 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			bar.set(done)
 		}
 	}
+	if cacheURL != "" {
+		m, err := memo.Open(cacheURL, memo.Options{})
+		if err != nil {
+			return fmt.Errorf("--cache-redis-url: %w", err)
+		}
+		defer m.Close()
+		opts.Memo = m
+	}
 	if cpuprof != "" {
 		f, err := os.Create(cpuprof)
 		if err != nil {
@@ -132,6 +143,11 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fmt.Fprintf(stdout, "wrote %s: %s (%d periods, shape %s)\n", sum.Output, strings.Join(sum.Variables, ", "), sum.Periods, joinInts(sum.Shape, "×"))
 	fmt.Fprintf(stdout, "read %d chunks, %.1f MB in %.2fs (%.0f MB/s), %d tiles\n", sum.Chunks, float64(sum.BytesRead)/1e6,
 		sum.Seconds, float64(sum.BytesRead)/1e6/max(sum.Seconds, 1e-9), sum.Tiles)
+	if opts.Memo != nil {
+		fc := sum.FromCache
+		fmt.Fprintf(stdout, "from cache: %d hits, %d misses, %d bypasses, %d too big; %.1f MB not read\n",
+			fc.Hits, fc.Misses, fc.Bypasses, fc.TooBig, float64(fc.BytesSaved)/1e6)
+	}
 	return nil
 }
 
