@@ -16,7 +16,8 @@ import (
 // Queue overhead benchmarks (benchmarks/queue/run.sh runs them against a
 // fresh redis-server): tiny echo jobs through the whole system, one
 // in-process worker. ZARRPROC_BENCH_CONCURRENCY sets the worker's
-// concurrency (default 8).
+// concurrency (default 8), ZARRPROC_POLL_INTERVAL its idle poll interval
+// (default 100ms).
 
 func benchSystem(b *testing.B) *Queue {
 	u := storetest.RequireEnv(b, "ZARRPROC_TEST_REDIS_URL")
@@ -34,6 +35,9 @@ func benchSystem(b *testing.B) *Queue {
 	}
 	if n, err := strconv.Atoi(os.Getenv("ZARRPROC_BENCH_CONCURRENCY")); err == nil {
 		cfg.Concurrency = n
+	}
+	if d, err := time.ParseDuration(os.Getenv(EnvPollInterval)); err == nil {
+		cfg.PollInterval = d
 	}
 	q, err := Open(context.Background(), cfg)
 	if err != nil {

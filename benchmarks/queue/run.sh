@@ -3,7 +3,8 @@
 # jobs.Worker (asynq) on a fresh redis-server (no persistence, loopback).
 # Usage: bash benchmarks/queue/run.sh [ROUNDS] [JOBS]   (from the repository root)
 #   ROUNDS  benchmark rounds (default 3); JOBS  jobs per round (default 500).
-#   ZARRPROC_BENCH_CONCURRENCY  worker concurrency (default 8).
+#   ZARRPROC_BENCH_CONCURRENCY  worker concurrency (default 8);
+#   ZARRPROC_POLL_INTERVAL      idle poll interval (default 100ms).
 # Reports, per round: submitted/s and finished/s for a burst of JOBS async
 # jobs, the pickup latency (job created -> its first task started) under
 # that burst, and for one job at a time on an idle worker the pickup and
