@@ -51,10 +51,10 @@ func queueServer(t *testing.T, rdb redis.UniversalClient) *testServer {
 			t.Errorf("worker: %v", err)
 		}
 	})
-	ts := httptest.NewServer(New(q, Config{
+	ts := httptest.NewServer(&documented{t: t, next: New(q, Config{
 		Ready: q.Ping, SyncWait: 10 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}))
+	})})
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, t: t}
 }

@@ -33,7 +33,7 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ts := httptest.NewServer(New(svc, cfg))
+	ts := httptest.NewServer(&documented{t: t, next: New(svc, cfg)})
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, svc: svc, t: t}
 }
