@@ -179,6 +179,9 @@ func TestCorruptDatasetFailsJob(t *testing.T) {
 		t.Fatalf("job on a corrupt chunk: %s %q, want failed naming chunk 1.1.1", j.Status, j.Message)
 	}
 	t.Logf("message: %s", j.Message)
+	if _, err := os.Stat(strings.TrimPrefix(cfg.ResultsURL, "file://") + "/" + j.ID + ".zarr"); !os.IsNotExist(err) {
+		t.Errorf("partial output of the failed job still there: %v", err)
+	}
 	// The worker still serves other jobs.
 	e, _ := q.Submit(ctx, "echo", map[string]any{"stringInput": "still here"}, SubmitOptions{})
 	if e = waitDone(t, q, e.ID, 10*time.Second); e.Status != StatusSuccessful {

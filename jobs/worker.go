@@ -26,9 +26,9 @@ type Worker struct {
 	mux *asynq.ServeMux
 }
 
-// errDismissed is the cause of a handler context cancelled because its job
-// was dismissed.
-var errDismissed = errors.New("job dismissed")
+// errJobStopped is the cause of a handler context cancelled because its
+// job was dismissed, or failed in another task.
+var errJobStopped = errors.New("job dismissed or failed")
 
 // cancelPoll is how often a running handler checks its job's cancel flag.
 const cancelPoll = 200 * time.Millisecond
@@ -121,8 +121,9 @@ func (w *Worker) taskFailed(ctx context.Context, t *asynq.Task, err error) {
 	w.fail(context.WithoutCancel(ctx), p.Job, err)
 }
 
-// fail marks a job failed with err's message (once) and queues the failed
-// callback.
+// fail marks a job failed with err's message (once), stops its other
+// running tasks (the cancel flag), removes its partial output and queues
+// the failed callback.
 func (w *Worker) fail(ctx context.Context, id string, err error) {
 	ok, terr := w.b.rec.transition(ctx, id, StatusFailed, transitionOpts{message: err.Error()}, StatusAccepted, StatusRunning)
 	if terr != nil {
@@ -133,7 +134,11 @@ func (w *Worker) fail(ctx context.Context, id string, err error) {
 		return
 	}
 	w.b.log.Error("job failed", "job", id, "err", err)
+	if cerr := w.b.rec.cancel(ctx, id); cerr != nil {
+		w.b.log.Warn("cancel flag not set", "job", id, "err", cerr)
+	}
 	if rec, err := w.b.rec.get(ctx, id); err == nil {
+		w.b.removeOutput(ctx, rec)
 		w.b.rec.releaseFingerprint(ctx, rec.Fingerprint, id)
 		w.b.enqueueCallback(ctx, rec, eventFailed)
 	}
@@ -167,7 +172,7 @@ func (w *Worker) loadJob(ctx context.Context, t *asynq.Task) (p payload, rec *re
 	return p, rec, !rec.Status.Done(), nil
 }
 
-// watchCancel returns ctx cancelled (with cause errDismissed) once the job's
+// watchCancel returns ctx cancelled (with cause errJobStopped) once the job's
 // cancel flag is set.
 func (w *Worker) watchCancel(ctx context.Context, id string) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -180,7 +185,7 @@ func (w *Worker) watchCancel(ctx context.Context, id string) (context.Context, c
 				return
 			case <-t.C:
 				if c, err := w.b.rec.cancelled(ctx, id); err == nil && c {
-					cancel(errDismissed)
+					cancel(errJobStopped)
 					return
 				}
 			}
@@ -199,14 +204,13 @@ func (w *Worker) openWork(ctx context.Context, rec *record) (work, error) {
 }
 
 // taskError decides what a handler error means: nothing, when the job was
-// dismissed (the output it may have written after Dismiss is removed
-// again); the job's failure, when the error is permanent; a retry
+// dismissed or failed elsewhere (the output it may have written since is
+// removed again); the job's failure, when the error is permanent; a retry
 // otherwise.
 func (w *Worker) taskError(ctx context.Context, rec *record, t *asynq.Task, err error) error {
 	bg := context.WithoutCancel(ctx)
-	if errors.Is(context.Cause(ctx), errDismissed) || w.isDismissed(bg, rec.ID) {
-		w.b.removeOutput(bg, rec)
-		w.b.log.Info("task stopped: job dismissed", "job", rec.ID, "task", t.Type())
+	if errors.Is(context.Cause(ctx), errJobStopped) || w.stopped(bg, rec) {
+		w.b.log.Info("task stopped: job dismissed or failed", "job", rec.ID, "task", t.Type())
 		return nil
 	}
 	if permanent(err) {
@@ -216,9 +220,16 @@ func (w *Worker) taskError(ctx context.Context, rec *record, t *asynq.Task, err 
 	return err
 }
 
-func (w *Worker) isDismissed(ctx context.Context, id string) bool {
-	rec, err := w.b.rec.get(ctx, id)
-	return err == nil && rec.Status == StatusDismissed
+// stopped reports whether the job was dismissed or failed while a task of
+// it ran, and if so removes the output the task may have written after
+// Dismiss or fail removed it.
+func (w *Worker) stopped(ctx context.Context, rec *record) bool {
+	cur, err := w.b.rec.get(ctx, rec.ID)
+	if err != nil || (cur.Status != StatusDismissed && cur.Status != StatusFailed) {
+		return false
+	}
+	w.b.removeOutput(ctx, rec)
+	return true
 }
 
 // handlePlan starts a job: it marks it running, prepares the output, and
@@ -278,6 +289,7 @@ func (w *Worker) handlePlan(ctx context.Context, t *asynq.Task) error {
 		return w.b.enqueue(ctx, rec, taskFinalize, -1)
 	}
 	w.b.log.Info("job fanned out", "job", rec.ID, "tiles", n, "queue", rec.Queue)
+	w.stopped(context.WithoutCancel(ctx), rec) // dismissed while the output was created
 	return nil
 }
 
@@ -308,6 +320,9 @@ func (w *Worker) handleTile(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	w.b.log.Debug("tile done", "job", rec.ID, "tile", p.Tile, "seconds", time.Since(start).Seconds())
+	if w.stopped(context.WithoutCancel(ctx), rec) {
+		return nil
+	}
 	if all {
 		return w.b.enqueue(ctx, rec, taskFinalize, -1)
 	}
