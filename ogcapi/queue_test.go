@@ -2,9 +2,11 @@ package ogcapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -140,6 +142,28 @@ func exerciseQueue(t *testing.T, ts *testServer) {
 	}
 	if js := ts.do("GET", "/jobs?processID=temporal-aggregate", "").json(t)["jobs"].([]any); len(js) != 0 {
 		t.Errorf("filtered job list %v", js)
+	}
+
+	// Callbacks: the worker POSTs the results document to successUri.
+	got := make(chan map[string]any, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		if r.URL.Path == "/done" {
+			got <- m
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer hook.Close()
+	wantStatus(t, ts.do("POST", "/processes/echo/execution", `{"inputs":{"stringInput":"called back"},
+		"subscriber":{"successUri":"`+hook.URL+`/done","inProgressUri":"`+hook.URL+`/running"}}`, "Prefer", "respond-async"), 201)
+	select {
+	case m := <-got:
+		if m["stringInput"] != "called back" {
+			t.Errorf("callback body %v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no callback from the worker in 10s")
 	}
 
 	// Dismissing a running job.
