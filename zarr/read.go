@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"unsafe"
 
 	"github.com/zarrproc/zarrproc/zarr/codec"
 	"github.com/zarrproc/zarrproc/zarr/dtype"
@@ -129,6 +130,19 @@ func ReadChunkInto[T Number](ctx context.Context, a *Array, idx []int, dst []T) 
 	n := product(a.ChunkShape)
 	if len(dst) != n {
 		return false, arrayError(a.Path, a.ChunkKey(idx), fmt.Errorf("destination holds %d elements, chunk %v needs %d", len(dst), a.ChunkShape, n))
+	}
+	if sameLayout[T](a.DType.Kind) {
+		// The decoded bytes are already T's in-memory form: decode straight
+		// into dst's memory, saving a chunk-sized buffer and a copy.
+		view := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), n*a.DType.Size())
+		data, missing, err := a.decodeChunk(ctx, idx, view[:0])
+		if err != nil {
+			return false, arrayError(a.Path, a.ChunkKey(idx), err)
+		}
+		if len(data) > 0 && unsafe.SliceData(data) != unsafe.SliceData(view) {
+			copy(view, data)
+		}
+		return missing, nil
 	}
 	buf := a.getBuf(a.pipeline.Spec().ByteSize())
 	data, missing, err := a.decodeChunk(ctx, idx, buf)
@@ -479,3 +493,40 @@ func innerBox(b box, coords, inner []int) box {
 	}
 	return ib
 }
+
+// sameLayout reports whether decoded elements of kind k (little-endian) are
+// bit for bit the in-memory representation of T on this machine.
+func sameLayout[T Number](k dtype.Kind) bool {
+	if !hostLittleEndian {
+		return false
+	}
+	var zero T
+	switch any(zero).(type) {
+	case float32:
+		return k == dtype.Float32
+	case float64:
+		return k == dtype.Float64
+	case int8:
+		return k == dtype.Int8
+	case int16:
+		return k == dtype.Int16
+	case int32:
+		return k == dtype.Int32
+	case int64:
+		return k == dtype.Int64
+	case uint8:
+		return k == dtype.Uint8
+	case uint16:
+		return k == dtype.Uint16
+	case uint32:
+		return k == dtype.Uint32
+	case uint64:
+		return k == dtype.Uint64
+	}
+	return false
+}
+
+var hostLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()

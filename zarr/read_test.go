@@ -119,3 +119,51 @@ func BenchmarkReadChunkFloat32(b *testing.B) {
 		}
 	}
 }
+
+// TestReadChunkIntoSameLayout covers the path that decodes straight into the
+// caller's slice (T's layout equals the decoded dtype's): stored, missing
+// and big-endian chunks, with and without compression.
+func TestReadChunkIntoSameLayout(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		spec ArraySpec
+	}{
+		{"v3-zstd", ArraySpec{Format: 3, DType: dtype.Float32Type}},
+		{"v3-none", ArraySpec{Format: 3, DType: dtype.Float32Type, Compressor: "none"}},
+		{"v2-gzip-bigendian", ArraySpec{Format: 2, DType: dtype.DType{Kind: dtype.Float32, BigEndian: true}, Compressor: "gzip"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := store.NewMem(t.Name())
+			spec := tc.spec
+			spec.Shape, spec.ChunkShape, spec.FillValue = []int{4, 6}, []int{2, 6}, float32(-1)
+			a := newTestArray(t, s, "v", spec)
+			vals := make([]float32, 12)
+			for i := range vals {
+				vals[i] = float32(i)*1.5 - 3
+			}
+			if err := Write(ctx, a, []int{0, 0}, []int{2, 6}, vals); err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]float32, 12)
+			missing, err := ReadChunkInto(ctx, a, []int{0, 0}, dst)
+			if err != nil || missing {
+				t.Fatal(err, missing)
+			}
+			for i := range vals {
+				if dst[i] != vals[i] {
+					t.Fatalf("[%d] = %v, want %v", i, dst[i], vals[i])
+				}
+			}
+			missing, err = ReadChunkInto(ctx, a, []int{1, 0}, dst)
+			if err != nil || !missing {
+				t.Fatal(err, missing)
+			}
+			for i := range dst {
+				if dst[i] != -1 {
+					t.Fatalf("missing chunk [%d] = %v, want the fill -1", i, dst[i])
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/zarrproc/zarrproc/zarr/dtype"
 )
 
 // The "bytes" codec serialises an array in C order with a chosen byte order
@@ -70,6 +71,9 @@ func (c *bytesCodec) Encode(src []byte) ([]byte, error) {
 func elemSwapSize(s ChunkSpec) int {
 	if s.DType.Kind.IsComplex() {
 		return s.DType.Size() / 2
+	}
+	if s.DType.Kind == dtype.FixedUTF32 {
+		return 4 // each code point swaps on its own
 	}
 	return s.DType.Size()
 }

@@ -44,6 +44,10 @@ const (
 	Complex128
 	Datetime64
 	Timedelta64
+	// FixedUTF32 is a fixed-length Unicode string of Length/4 UTF-32 code
+	// points, zero-padded: NumPy's "<U6", Zarr v3's fixed_length_utf32
+	// (what xarray writes for string coordinates).
+	FixedUTF32
 )
 
 var kindInfo = [...]struct {
@@ -68,6 +72,7 @@ var kindInfo = [...]struct {
 	Complex128:  {"complex128", "c16", 16},
 	Datetime64:  {"numpy.datetime64", "M8", 8},
 	Timedelta64: {"numpy.timedelta64", "m8", 8},
+	FixedUTF32:  {"fixed_length_utf32", "U", 0},
 }
 
 // String returns the v3 name of the kind.
@@ -103,7 +108,12 @@ type DType struct {
 	// BigEndian is set for v2 typestrings starting with ">": how the bytes
 	// are stored, not how decoded data is laid out (always little-endian).
 	BigEndian bool
+	// Length is the item size in bytes of a fixed-length string kind.
+	Length int
 }
+
+// FixedUTF32Type returns the type of strings of up to chars characters.
+func FixedUTF32Type(chars int) DType { return DType{Kind: FixedUTF32, Length: 4 * chars} }
 
 // Common data types.
 var (
@@ -123,6 +133,9 @@ var (
 
 // Size is the item size in bytes.
 func (d DType) Size() int {
+	if d.Kind == FixedUTF32 {
+		return d.Length
+	}
 	if int(d.Kind) < len(kindInfo) {
 		return kindInfo[d.Kind].size
 	}
@@ -137,7 +150,7 @@ func (d DType) Native() DType {
 
 // Equal reports whether d and o describe the same values (byte order ignored).
 func (d DType) Equal(o DType) bool {
-	return d.Kind == o.Kind && d.Unit == o.Unit && d.scale() == o.scale()
+	return d.Kind == o.Kind && d.Unit == o.Unit && d.scale() == o.scale() && d.Length == o.Length
 }
 
 func (d DType) scale() int {
@@ -175,6 +188,9 @@ func (d DType) V2String() string {
 		order = ">"
 	}
 	s := order + info.v2
+	if d.Kind == FixedUTF32 {
+		s += strconv.Itoa(d.Length / 4)
+	}
 	if d.Kind == Datetime64 || d.Kind == Timedelta64 {
 		s += "[" + d.unitString() + "]"
 	}
@@ -212,6 +228,13 @@ func ParseTypestring(s string) (DType, error) {
 		}
 		unit = body[i+1 : len(body)-1]
 		body = body[:i]
+	}
+	if body[0] == 'U' && unit == "" {
+		n, err := strconv.Atoi(body[1:])
+		if err != nil || n <= 0 {
+			return DType{}, fmt.Errorf("dtype %q: bad string length", s)
+		}
+		return DType{Kind: FixedUTF32, Length: 4 * n, BigEndian: d.BigEndian}, nil
 	}
 	found := false
 	for k := Bool; k <= Timedelta64; k++ {
@@ -270,6 +293,7 @@ func ParseV3(raw json.RawMessage) (DType, error) {
 	var conf struct {
 		Unit        *string `json:"unit"`
 		ScaleFactor *int    `json:"scale_factor"`
+		LengthBytes *int    `json:"length_bytes"`
 	}
 	if err := json.Unmarshal(raw, &name); err != nil {
 		var obj struct {
@@ -285,6 +309,12 @@ func ParseV3(raw json.RawMessage) (DType, error) {
 				return DType{}, fmt.Errorf("data_type %s: configuration: %w", name, err)
 			}
 		}
+	}
+	if name == kindInfo[FixedUTF32].v3 {
+		if conf.LengthBytes == nil || *conf.LengthBytes <= 0 || *conf.LengthBytes%4 != 0 {
+			return DType{}, fmt.Errorf("data_type %s: configuration.length_bytes must be a positive multiple of 4", name)
+		}
+		return DType{Kind: FixedUTF32, Length: *conf.LengthBytes}, nil
 	}
 	for k := Bool; k <= Timedelta64; k++ {
 		if kindInfo[k].v3 != name {
@@ -312,6 +342,9 @@ func ParseV3(raw json.RawMessage) (DType, error) {
 
 // V3JSON returns the v3 data_type value for d.
 func (d DType) V3JSON() any {
+	if d.Kind == FixedUTF32 {
+		return map[string]any{"name": d.Kind.String(), "configuration": map[string]any{"length_bytes": d.Length}}
+	}
 	if d.Kind == Datetime64 || d.Kind == Timedelta64 {
 		return map[string]any{"name": d.Kind.String(), "configuration": map[string]any{
 			"unit": d.Unit, "scale_factor": d.scale()}}

@@ -26,6 +26,12 @@ func NewFill(d DType, v any) (Fill, error) {
 	switch x := v.(type) {
 	case nil:
 		return f, nil
+	case string:
+		if d.Kind != FixedUTF32 {
+			return f, fmt.Errorf("fill value %q: not a %s", x, d)
+		}
+		f.raw = EncodeUTF32(make([]byte, d.Length), x)
+		return f, nil
 	case bool:
 		if d.Kind != Bool {
 			return f, fmt.Errorf("fill value %v: not a %s", x, d)
@@ -291,7 +297,11 @@ func parseFill(d DType, raw json.RawMessage, version int) (Fill, error) {
 	case json.Number:
 		err = f.setNumber(string(x))
 	case string:
-		err = f.setString(x, version)
+		if d.Kind == FixedUTF32 {
+			f, err = NewFill(d, x)
+		} else {
+			err = f.setString(x, version)
+		}
 	case []any:
 		if !d.Kind.IsComplex() || len(x) != 2 {
 			return f, fmt.Errorf("fill_value %s: a list is only valid for complex types", truncate(raw))
@@ -424,6 +434,12 @@ func (f Fill) JSONV3() any {
 		}
 		return fmt.Sprintf("0x%0*x", 2*f.DType.Size(), bits)
 	}
+	if k == FixedUTF32 {
+		if f.raw == nil {
+			return ""
+		}
+		return DecodeUTF32(f.raw)
+	}
 	if f.raw == nil {
 		// v3 requires a value; the zero of the type is what zarr-python picks.
 		return zeroJSON(k)
@@ -533,4 +549,32 @@ func Float32ToFloat16(f float32) uint16 {
 		r++ // may carry into the exponent, which is the right result
 	}
 	return sign | uint16(r)
+}
+
+// EncodeUTF32 writes s into dst as zero-padded UTF-32LE code points (the
+// decoded layout of FixedUTF32), cutting it at len(dst)/4 characters.
+func EncodeUTF32(dst []byte, s string) []byte {
+	clear(dst)
+	i := 0
+	for _, r := range s {
+		if i+4 > len(dst) {
+			break
+		}
+		binary.LittleEndian.PutUint32(dst[i:], uint32(r))
+		i += 4
+	}
+	return dst
+}
+
+// DecodeUTF32 reads one zero-padded UTF-32LE item.
+func DecodeUTF32(b []byte) string {
+	rs := make([]rune, 0, len(b)/4)
+	for i := 0; i+4 <= len(b); i += 4 {
+		r := rune(binary.LittleEndian.Uint32(b[i:]))
+		if r == 0 {
+			break
+		}
+		rs = append(rs, r)
+	}
+	return string(rs)
 }
