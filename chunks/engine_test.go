@@ -24,6 +24,7 @@ type engineCase struct {
 	Labels      []any          `json:"labels"`
 	Counts      []int          `json:"counts"`
 	Climatology bool           `json:"climatology"`
+	PeriodIDs   []string       `json:"period_ids"`
 	Outputs     map[string]struct {
 		File  string `json:"file"`
 		Shape []int  `json:"shape"`
@@ -170,6 +171,18 @@ func checkLabels(t *testing.T, ctx context.Context, ds *cf.Dataset, c engineCase
 	for i := range c.Counts {
 		if int(got[i]) != c.Counts[i] {
 			t.Fatalf("timestep_count[%d] = %d, xarray %d", i, got[i], c.Counts[i])
+		}
+	}
+	ids, err := zarr.ReadStrings(ctx, mustVar(t, ds, "period_id").Array)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != len(c.Counts) {
+		t.Fatalf("%d period IDs for %d periods", len(ids), len(c.Counts))
+	}
+	for i, want := range c.PeriodIDs {
+		if ids[i] != want {
+			t.Fatalf("period_id[%d] = %q, want %q", i, ids[i], want)
 		}
 	}
 	v, err := ds.Variable("pr_" + firstKey(c))

@@ -68,6 +68,9 @@ func (p *Plan) CreateOutput(ctx context.Context) error {
 	if err := p.writeTimeCoordinate(ctx, tdim); err != nil {
 		return err
 	}
+	if err := p.writePeriodIDs(ctx, tdim); err != nil {
+		return err
+	}
 	counts := make([]int32, nb)
 	for i, b := range p.binning.Bins {
 		counts[i] = int32(b.Count)
@@ -100,12 +103,15 @@ func (p *Plan) CreateOutput(ctx context.Context) error {
 		if gridMapping != "" {
 			attrs["grid_mapping"] = gridMapping
 		}
+		attrs["coordinates"] = "period_id"
 		spec := zarr.ArraySpec{Format: f, Shape: []int{nb, ny, nx}, ChunkShape: []int{p.tchunk, p.cy, p.cx},
 			DimensionNames: []string{tdim, p.ydim, p.xdim}, Attributes: attrs}
 		switch r.Op {
 		case reduce.Count:
 			spec.DType = dtype.DType{Kind: dtype.Int32}
-			spec.FillValue = int64(0)
+			// No fill in v2, where xarray reads fill_value as a mask and
+			// would turn counts of 0 into NaN; v3 needs one and does not mask.
+			spec.FillValue = nil
 			delete(attrs, "units")
 			attrs["long_name"] = "number of valid values"
 		case reduce.Quantile:
@@ -232,6 +238,27 @@ func (p *Plan) writeTimeCoordinate(ctx context.Context, tdim string) error {
 		"period": p.binning.Spec.String(), "period_ids": ids,
 	}
 	return p.writeArray(ctx, tdim, []string{tdim}, dtype.DType{Kind: dtype.Int64}, nil, vals, attrs)
+}
+
+// writePeriodIDs writes each period's DHIS2 period ID ("202401", "2024W5",
+// "2024SunW8", …) as a string coordinate along the time dimension.
+func (p *Plan) writePeriodIDs(ctx context.Context, tdim string) error {
+	ids := make([]string, len(p.binning.Bins))
+	longest := 1
+	for i, b := range p.binning.Bins {
+		ids[i] = b.ID
+		longest = max(longest, len([]rune(b.ID)))
+	}
+	a, err := zarr.CreateArray(ctx, p.out, "period_id", zarr.ArraySpec{Format: p.format(), Shape: []int{len(ids)},
+		ChunkShape: []int{max(1, len(ids))}, DType: dtype.FixedUTF32Type(longest), FillValue: "",
+		DimensionNames: []string{tdim}, Attributes: map[string]any{"long_name": "DHIS2 period ID"}})
+	if err != nil {
+		return fmt.Errorf("output %s: %w", p.Request.Output, err)
+	}
+	if err := zarr.WriteStrings(ctx, a, ids); err != nil {
+		return fmt.Errorf("output %s: %w", p.Request.Output, err)
+	}
+	return nil
 }
 
 // provenance is the output group's attributes: what made it, from what.

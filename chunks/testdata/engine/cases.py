@@ -134,7 +134,23 @@ def expected(da, period, reducers, q, ddof, min_count, drop_partial, step_days=1
     outs = reduce_all(da, bin_of_step, len(bins), reducers, q, ddof, min_count)
     labels = [k if clim else iso(k) for k, _ in bins]
     counts = [len(idx) for _, idx in bins]
-    return labels, counts, outs
+    return labels, counts, outs, [dhis2_id(k, period) for k, _ in bins] if not clim else None
+
+
+def dhis2_id(k, period):
+    """DHIS2 period IDs for the types DHIS2 defines the same way everywhere."""
+    if period == "day":
+        return "%04d%02d%02d" % (k.year, k.month, k.day)
+    if period == "month":
+        return "%04d%02d" % (k.year, k.month)
+    if period == "quarter":
+        return "%04dQ%d" % (k.year, (k.month - 1) // 3 + 1)
+    if period == "year":
+        return "%04d" % k.year
+    if period == "week" and isinstance(k, pd.Timestamp):
+        y, w, _ = k.isocalendar()
+        return "%dW%d" % (y, w)
+    return None
 
 
 def _span_days(start, period):
@@ -194,7 +210,9 @@ def main():
         sub = da
         if sel is not None:
             sub = da.sel(**sel)
-        labels, counts, outs = expected(sub, period, reducers, q, ddof, min_count, drop_partial)
+        labels, counts, outs, ids = expected(sub, period, reducers, q, ddof, min_count, drop_partial)
+        if ids is not None and any(i is None for i in ids):
+            ids = None
         files = {}
         for r, arr in outs.items():
             fn = f"{name}__{r}.bin"
@@ -207,7 +225,7 @@ def main():
             req["time"] = time
         if bbox:
             req["bbox"] = bbox
-        cases.append({"name": name, "request": req, "labels": labels, "counts": counts, "outputs": files,
+        cases.append({"name": name, "request": req, "labels": labels, "counts": counts, "outputs": files, "period_ids": ids,
                       "climatology": period in ("month-of-year", "day-of-year")})
 
     # 1. standard calendar, v2, latitude descending, partial edge periods.
