@@ -117,7 +117,21 @@ func TestAgainstXarray(t *testing.T) {
 			if i%2 == 1 {
 				req.Format = "zarr2"
 			}
-			sum, err := chunks.Run(ctx, req, chunks.Options{Concurrency: 2})
+			opts := chunks.Options{Concurrency: 2}
+			if i%3 == 2 {
+				// A budget far below one chunk: tiles must split in space
+				// (quantiles over long periods hold every value) and the
+				// result must not change.
+				opts.MemoryBudget = 64 << 10
+			}
+			plan, err := chunks.NewPlan(ctx, req, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if opts.MemoryBudget > 0 && plan.NumTiles() <= 1 {
+				t.Fatalf("a %d-byte budget left %d tile(s)", opts.MemoryBudget, plan.NumTiles())
+			}
+			sum, err := chunks.Run(ctx, req, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
