@@ -174,10 +174,12 @@ func (m *Memo) Do(ctx context.Context, k *chunks.MemoKey, compute func(context.C
 		return m.bypass(ctx, compute)
 	}
 	key := Key(k, gen)
-	v, err, shared := m.flight.Do(key, func() (any, error) {
+	leader := false
+	v, err, _ := m.flight.Do(key, func() (any, error) {
+		leader = true
 		return m.load(ctx, key, compute)
 	})
-	if err != nil && shared && ctx.Err() == nil {
+	if err != nil && !leader && ctx.Err() == nil {
 		// The leader's failure may be its own (its job was cancelled):
 		// this caller computes for itself.
 		return m.bypass(ctx, compute)
@@ -186,7 +188,7 @@ func (m *Memo) Do(ctx context.Context, k *chunks.MemoKey, compute func(context.C
 		return chunks.MemoValue{}, chunks.MemoBypass, err
 	}
 	r := v.(result)
-	if shared && r.outcome != chunks.MemoHit {
+	if !leader && r.outcome != chunks.MemoHit {
 		// Another tile in this process just computed it: nothing was
 		// fetched for this caller.
 		r.outcome = chunks.MemoHit
