@@ -114,7 +114,7 @@ func TestBreakerBacksOffAndProbesOnce(t *testing.T) {
 	for range 30 {
 		b.failure(t2)
 	}
-	if b.allow(t2.Add(breakerMax - time.Millisecond)) || !b.allow(t2.Add(breakerMax)) {
+	if b.allow(t2.Add(breakerMax-time.Millisecond)) || !b.allow(t2.Add(breakerMax)) {
 		t.Fatal("backoff not capped at breakerMax")
 	}
 }
