@@ -70,6 +70,9 @@ type Config struct {
 	// Redis, when set, is used instead of dialling QueueRedisURL (zarrproc
 	// dev, tests). It is not closed by Close.
 	Redis redis.UniversalClient
+	// CacheRedis, when set, is used for the memo instead of dialling
+	// CacheRedisURL. It is not closed by Close.
+	CacheRedis redis.UniversalClient
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
 }

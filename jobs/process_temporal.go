@@ -205,10 +205,7 @@ func sumTileStats(tileStats map[string]string) chunks.TileStats {
 	for _, js := range tileStats {
 		var st chunks.TileStats
 		if json.Unmarshal([]byte(js), &st) == nil {
-			tot.Chunks += st.Chunks
-			tot.BytesRead += st.BytesRead
-			tot.CacheHits += st.CacheHits
-			tot.CacheMisses += st.CacheMisses
+			tot.Add(st)
 		}
 	}
 	return tot

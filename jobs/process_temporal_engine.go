@@ -9,14 +9,18 @@ import (
 )
 
 // engineOptions are the engine's options under the job system's
-// configuration: its concurrency and memory budget, and a store opener that
-// enforces the allowlist.
+// configuration: its concurrency and memory budget, a store opener that
+// enforces the allowlist, and the memo in the cache Redis.
 func (e *env) engineOptions() chunks.Options {
-	return chunks.Options{
+	opts := chunks.Options{
 		Concurrency:  e.cfg.Concurrency,
 		MemoryBudget: e.cfg.MemoryBudget,
 		OpenStore:    e.openStore,
 	}
+	if e.memo != nil {
+		opts.Memo = e.memo
+	}
+	return opts
 }
 
 // checkPlan plans the request without an output, which validates it against

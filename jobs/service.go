@@ -15,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/zarrproc/zarrproc/chunks/memo"
 	"github.com/zarrproc/zarrproc/zarr/store"
 )
 
@@ -32,11 +33,12 @@ type backend struct {
 	log       *slog.Logger
 }
 
-// env is what a process sees of the system: the configuration and the
-// store allowlist.
+// env is what a process sees of the system: the configuration, the store
+// allowlist and the engine's memo.
 type env struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	memo *memo.Memo // nil: no cache Redis configured
 }
 
 func newBackend(ctx context.Context, cfg Config) (*backend, error) {
@@ -48,6 +50,25 @@ func newBackend(ctx context.Context, cfg Config) (*backend, error) {
 	if len(cfg.AllowedStores) == 0 {
 		cfg.Logger.Warn("no allowed stores configured: any dataset URL is accepted", "env", EnvAllowedStores)
 	}
+	e := &env{cfg: cfg, log: cfg.Logger}
+	memoOpts := memo.Options{Prefix: cfg.KeyPrefix, Logger: cfg.Logger}
+	switch {
+	case cfg.CacheRedis != nil:
+		e.memo = memo.New(cfg.CacheRedis, memoOpts)
+	case cfg.CacheRedisURL != "":
+		if cfg.CacheRedisURL == cfg.QueueRedisURL {
+			cfg.Logger.Warn("the memo cache shares the queue Redis: fine in development, but the queue needs noeviction and the cache allkeys-lru",
+				"env", EnvCacheRedisURL)
+		}
+		if e.memo, err = memo.Open(cfg.CacheRedisURL, memoOpts); err != nil {
+			if owned {
+				rdb.Close()
+			}
+			return nil, fmt.Errorf("cache Redis %s: %w", redactURL(cfg.CacheRedisURL), err)
+		}
+	default:
+		cfg.Logger.Info("no cache Redis configured: every chunk is read and reduced each time", "env", EnvCacheRedisURL)
+	}
 	return &backend{
 		cfg:       cfg,
 		rdb:       rdb,
@@ -56,7 +77,7 @@ func newBackend(ctx context.Context, cfg Config) (*backend, error) {
 		client:    asynq.NewClientFromRedisClient(rdb),
 		insp:      asynq.NewInspectorFromRedisClient(rdb),
 		cat:       newCatalogue(),
-		env:       &env{cfg: cfg, log: cfg.Logger},
+		env:       e,
 		log:       cfg.Logger,
 	}, nil
 }
@@ -65,6 +86,9 @@ func (b *backend) close() error {
 	// asynq's client and inspector share the Redis client and do not close it.
 	b.client.Close()
 	b.insp.Close()
+	if b.env.memo != nil && b.cfg.CacheRedis == nil {
+		b.env.memo.Close()
+	}
 	if b.ownsRedis {
 		return b.rdb.Close()
 	}

@@ -34,7 +34,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`address` the HTTP API listens on")
 	dataDir := fs.String("data", ".zarrproc-dev", "`folder` for the sample dataset and the results")
-	redisURL := fs.String("redis", "", "use this Redis `URL` instead of the embedded one (miniredis)")
+	redisURL := fs.String("redis", "", "use this queue Redis `URL` instead of an embedded one (miniredis)")
+	cacheURL := fs.String("cache-redis", "", "use this memo cache Redis `URL` instead of an embedded one (miniredis)")
 	concurrency := fs.Int("concurrency", 0, "tasks the worker runs at once, 0 = GOMAXPROCS")
 	budget := fs.String("memory-budget", "", "bytes one task may hold, e.g. 512MiB (default the engine's)")
 	verbose := fs.Bool("v", false, "log at debug level")
@@ -87,16 +88,28 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("--memory-budget: %w", err)
 		}
 	}
+	// Two embedded Redis servers, as in production: the queue and the memo
+	// cache have different eviction needs.
 	if *redisURL != "" {
 		cfg.QueueRedisURL = *redisURL
 	} else {
-		rdb, stop, err := embeddedRedis(ctx)
+		rdb, stop, err := embeddedRedis()
 		if err != nil {
 			return err
 		}
 		defer stop()
 		cfg.Redis = rdb
-		logger.Info("embedded Redis (miniredis): jobs last as long as this process")
+		logger.Info("embedded queue Redis (miniredis): jobs last as long as this process")
+	}
+	if *cacheURL != "" {
+		cfg.CacheRedisURL = *cacheURL
+	} else {
+		rdb, stop, err := embeddedRedis()
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.CacheRedis = rdb
 	}
 
 	q, err := jobs.Open(ctx, cfg)
@@ -156,7 +169,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // cancellation and the inspector all work), but miniredis does not expire
 // keys by itself: a ticker moves its clock so that job retention and
 // asynq's expiring keys behave as on a real Redis.
-func embeddedRedis(ctx context.Context) (redis.UniversalClient, func(), error) {
+func embeddedRedis() (redis.UniversalClient, func(), error) {
 	mr := miniredis.NewMiniRedis()
 	if err := mr.Start(); err != nil {
 		return nil, nil, fmt.Errorf("embedded Redis: %w", err)
