@@ -155,3 +155,22 @@ type Service interface {
 	// runs, ErrJobFailed (wrapped with its message) when it failed.
 	Results(ctx context.Context, id string) (map[string]any, error)
 }
+
+// ErrNoCache is returned by the CacheAdmin methods when no cache Redis is
+// configured.
+var ErrNoCache = errors.New("no memo cache configured")
+
+// CacheAdmin is what the front end's cache endpoints need of the job
+// system's memo cache (the engine's per-chunk partial results). *Queue
+// implements it; ogcapi may type-assert a Service to it.
+type CacheAdmin interface {
+	// CacheStats describes the cache (a JSON object: connection, memory,
+	// entries, and this process's hit/miss counters).
+	CacheStats(ctx context.Context) (any, error)
+	// ClearCache deletes every memo entry (never FLUSHALL) and returns how
+	// many it deleted.
+	ClearCache(ctx context.Context) (int64, error)
+	// InvalidateCache makes every entry of one dataset unreachable in O(1)
+	// and returns the dataset's new generation.
+	InvalidateCache(ctx context.Context, dataset string) (int64, error)
+}

@@ -495,3 +495,34 @@ func (e *env) openStore(u string) (store.Store, error) {
 	}
 	return store.Open(context.Background(), u, store.Options{})
 }
+
+var _ CacheAdmin = (*Queue)(nil)
+
+func (q *Queue) CacheStats(ctx context.Context) (any, error) {
+	if q.b.env.memo == nil {
+		return nil, ErrNoCache
+	}
+	return q.b.env.memo.Stats(ctx), nil
+}
+
+func (q *Queue) ClearCache(ctx context.Context) (int64, error) {
+	if q.b.env.memo == nil {
+		return 0, ErrNoCache
+	}
+	n, err := q.b.env.memo.Clear(ctx)
+	if err == nil {
+		q.b.log.Info("memo cache cleared", "entries", n)
+	}
+	return n, err
+}
+
+func (q *Queue) InvalidateCache(ctx context.Context, dataset string) (int64, error) {
+	if q.b.env.memo == nil {
+		return 0, ErrNoCache
+	}
+	gen, err := q.b.env.memo.Invalidate(ctx, dataset)
+	if err == nil {
+		q.b.log.Info("memo cache invalidated", "dataset", dataset, "generation", gen)
+	}
+	return gen, err
+}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -97,7 +98,14 @@ func TestTemporalAggregateJob(t *testing.T) {
 	cq := openQueue(t, cacheCfg)
 	startWorker(t, cacheCfg)
 	var hits []float64
-	for range 2 {
+	for run := range 3 {
+		if run == 2 {
+			if _, err := cq.InvalidateCache(ctx, ds); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1100 * time.Millisecond) // workers remember a generation for 1s
+
+		}
 		cj, err := cq.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -111,8 +119,14 @@ func TestTemporalAggregateJob(t *testing.T) {
 		hits = append(hits, h)
 		cq.Dismiss(ctx, cj.ID)
 	}
-	if hits[0] != 0 || hits[1] == 0 {
-		t.Errorf("cache hits of the first and second run: %v, want 0 then some", hits)
+	if hits[0] != 0 || hits[1] == 0 || hits[2] != 0 {
+		t.Errorf("cache hits of the first, second and after-invalidation runs: %v, want 0, some, 0", hits)
+	}
+	if st, err := cq.CacheStats(ctx); err != nil || st == nil {
+		t.Errorf("cache stats: %v %v", st, err)
+	}
+	if _, err := q.CacheStats(ctx); !errors.Is(err, ErrNoCache) {
+		t.Errorf("cache stats without a cache: %v", err)
 	}
 	// Input errors from the engine name the input.
 	bad := chirpsInputs(ds)
