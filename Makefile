@@ -3,7 +3,7 @@
 GO ?= go
 BIN := bin/zarrproc
 
-.PHONY: build test unit vet fuzz bench fixtures run-sample clean
+.PHONY: build test unit vet fuzz fuzz-api ets bench fixtures dev clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/zarrproc
@@ -32,10 +32,22 @@ bench:
 fixtures:
 	bash scripts/fixtures.sh
 
-# The README's "run" command: writes a sample store and inspects it.
-run-sample: build
-	$(BIN) sample testdata/sample.zarr >/dev/null 2>&1 || true
-	$(BIN) inspect testdata/sample.zarr
+# The README's "run" command: the whole system in one process (embedded
+# Redis, a sample CHIRPS-like dataset written on first start, the OGC API on
+# 127.0.0.1:8080, a worker). Ctrl-C stops it.
+dev: build
+	$(BIN) dev
+
+# OGC Executable Test Suite for OGC API – Processes 1.0 (Java 17). Without
+# ETS_URL it starts redis-server, zarrproc serve and worker itself. Needs the
+# suite's jar (ETS_JAR, or network access to build it: see README).
+ets:
+	bash scripts/ets.sh $(ETS_URL)
+
+# Schema-driven fuzzing of the HTTP API (schemathesis, pinned): no 5xx allowed.
+# Without API_URL it fuzzes the ogcapi test server.
+fuzz-api:
+	bash scripts/schemathesis.sh $(API_URL)
 
 clean:
 	rm -rf bin
