@@ -40,8 +40,8 @@ type work interface {
 	// Start prepares the output (creates the store's arrays).
 	Start(ctx context.Context) error
 	// RunTile computes tile i and returns what it cost (JSON-encodable, or
-	// nil).
-	RunTile(ctx context.Context, i int) (any, error)
+	// nil); it may call report with the fraction of the tile done.
+	RunTile(ctx context.Context, i int, report func(fraction float64)) (any, error)
 	// Finish completes the output once every tile is done and returns the
 	// job's outputs; tileStats holds each tile's RunTile cost as JSON.
 	Finish(ctx context.Context, tileStats map[string]string) (map[string]any, error)

@@ -73,17 +73,24 @@ type echoWork struct {
 func (w *echoWork) NumTiles() int                   { return w.tiles }
 func (w *echoWork) Start(ctx context.Context) error { return nil }
 
-func (w *echoWork) RunTile(ctx context.Context, i int) (any, error) {
+func (w *echoWork) RunTile(ctx context.Context, i int, report func(float64)) (any, error) {
 	if w.pause <= 0 {
 		return nil, ctx.Err()
 	}
+	start := time.Now()
 	t := time.NewTimer(w.pause)
 	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil, nil
-	case <-ctx.Done():
-		return nil, context.Cause(ctx)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.C:
+			return nil, nil
+		case <-tick.C:
+			report(float64(time.Since(start)) / float64(w.pause))
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/zarrproc/zarrproc/chunks"
@@ -45,23 +46,38 @@ func openTemporalAggregate(ctx context.Context, e *env, rec *record) (work, erro
 	if err != nil {
 		return nil, err
 	}
-	plan, err := chunks.NewPlan(ctx, req, e.engineOptions())
-	if err != nil {
+	w := &temporalWork{rec: rec}
+	opts := e.engineOptions()
+	opts.Progress = w.progress
+	if w.plan, err = chunks.NewPlan(ctx, req, opts); err != nil {
 		return nil, inputError(err)
 	}
-	return &temporalWork{plan: plan, rec: rec}, nil
+	return w, nil
 }
 
 // temporalWork drives one chunks.Plan tile by tile.
 type temporalWork struct {
-	plan *chunks.Plan
-	rec  *record
+	plan   *chunks.Plan
+	rec    *record
+	report atomic.Pointer[func(float64)] // the running tile's reporter
+}
+
+// progress receives the engine's source chunks reduced (by this Plan, so by
+// the one tile a task runs) out of the whole plan's, and reports the
+// running tile's share of an average tile.
+func (w *temporalWork) progress(done, total int) {
+	if f := w.report.Load(); f != nil && total > 0 {
+		perTile := max(1, float64(total)/float64(w.plan.NumTiles()))
+		(*f)(float64(done) / perTile)
+	}
 }
 
 func (w *temporalWork) NumTiles() int                   { return w.plan.NumTiles() }
 func (w *temporalWork) Start(ctx context.Context) error { return w.plan.CreateOutput(ctx) }
 
-func (w *temporalWork) RunTile(ctx context.Context, i int) (any, error) {
+func (w *temporalWork) RunTile(ctx context.Context, i int, report func(float64)) (any, error) {
+	w.report.Store(&report)
+	defer w.report.Store(nil)
 	st, err := w.plan.RunTile(ctx, i)
 	if err != nil {
 		return nil, err

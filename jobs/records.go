@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -134,62 +135,80 @@ func (r *records) create(ctx context.Context, rec *record) error {
 	return nil
 }
 
-var recordFields = []string{fProcess, fStatus, fMessage, fCreated, fStarted, fFinished, fUpdated,
-	fDone, fTotal, fInputs, fOutputs, fSubscriber, fClient, fQueue, fOutputURL, fFingerprnt}
+// fTilePrefix starts the record fields holding the progress of running
+// tiles: "tile:<i>" = permille done, deleted when the tile is.
+const fTilePrefix = "tile:"
 
 // get reads a record; ErrNoSuchJob when it does not exist (or expired).
 func (r *records) get(ctx context.Context, id string) (*record, error) {
-	vals, err := r.rdb.HMGet(ctx, r.jobKey(id), recordFields...).Result()
+	fields, err := r.rdb.HGetAll(ctx, r.jobKey(id)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("job %s: reading record: %w", id, err)
 	}
-	return decodeRecord(id, vals)
+	return decodeRecord(id, fields)
 }
 
-func decodeRecord(id string, vals []any) (*record, error) {
-	str := func(i int) string {
-		s, _ := vals[i].(string)
-		return s
-	}
-	if str(0) == "" {
+func decodeRecord(id string, f map[string]string) (*record, error) {
+	if f[fProcess] == "" {
 		return nil, fmt.Errorf("job %s: %w", id, ErrNoSuchJob)
 	}
 	rec := &record{Job: Job{
 		ID:        id,
-		ProcessID: str(0),
-		Status:    Status(str(1)),
-		Message:   str(2),
-		Created:   fromMS(str(3)),
-		Started:   fromMS(str(4)),
-		Finished:  fromMS(str(5)),
-		Updated:   fromMS(str(6)),
-		Client:    str(12),
-	}, Queue: str(13), OutputURL: str(14), Fingerprint: str(15)}
-	rec.Done, _ = strconv.Atoi(str(7))
-	rec.Total, _ = strconv.Atoi(str(8))
-	if s := str(9); s != "" {
+		ProcessID: f[fProcess],
+		Status:    Status(f[fStatus]),
+		Message:   f[fMessage],
+		Created:   fromMS(f[fCreated]),
+		Started:   fromMS(f[fStarted]),
+		Finished:  fromMS(f[fFinished]),
+		Updated:   fromMS(f[fUpdated]),
+		Client:    f[fClient],
+	}, Queue: f[fQueue], OutputURL: f[fOutputURL], Fingerprint: f[fFingerprnt]}
+	rec.Done, _ = strconv.Atoi(f[fDone])
+	rec.Total, _ = strconv.Atoi(f[fTotal])
+	if s := f[fInputs]; s != "" {
 		if err := json.Unmarshal([]byte(s), &rec.Inputs); err != nil {
 			return nil, fmt.Errorf("job %s: record inputs: %w", id, err)
 		}
 	}
-	if s := str(10); s != "" {
+	if s := f[fOutputs]; s != "" {
 		if err := json.Unmarshal([]byte(s), &rec.Outputs); err != nil {
 			return nil, fmt.Errorf("job %s: record outputs: %w", id, err)
 		}
 	}
-	if s := str(11); s != "" {
+	if s := f[fSubscriber]; s != "" {
 		rec.Subscriber = new(Subscriber)
 		if err := json.Unmarshal([]byte(s), rec.Subscriber); err != nil {
 			return nil, fmt.Errorf("job %s: record subscriber: %w", id, err)
 		}
 	}
+	rec.Progress = progress(rec, f)
+	return rec, nil
+}
+
+// progress is the percentage of the job done: whole tiles plus the
+// fractions the running tiles reported. It stays below 100 until the job is
+// successful (a tile that runs again after a crash may report twice).
+func progress(rec *record, f map[string]string) int {
 	switch {
 	case rec.Status == StatusSuccessful:
-		rec.Progress = 100
-	case rec.Total > 0:
-		rec.Progress = min(100, rec.Done*100/rec.Total)
+		return 100
+	case rec.Total <= 0:
+		return 0
 	}
-	return rec, nil
+	permille := rec.Done * 1000
+	for k, v := range f {
+		if strings.HasPrefix(k, fTilePrefix) {
+			n, _ := strconv.Atoi(v)
+			permille += min(max(n, 0), 1000)
+		}
+	}
+	return min(99, permille/(rec.Total*10))
+}
+
+// tileProgress records how far a running tile is (0–1).
+func (r *records) tileProgress(ctx context.Context, id string, tile int, fraction float64) error {
+	n := int(min(max(fraction, 0), 1) * 1000)
+	return r.rdb.HSet(ctx, r.jobKey(id), fTilePrefix+strconv.Itoa(tile), n).Err()
 }
 
 // transition moves a job to status `to` when its status is one of from,
@@ -262,6 +281,7 @@ func (r *records) setTotal(ctx context.Context, id string, total int) error {
 // once), and returns {size, total}.
 var tileDoneScript = redis.NewScript(`
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[1], 'tile:' .. ARGV[1])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
 local n = redis.call('SCARD', KEYS[2])
 redis.call('HSET', KEYS[1], 'done', n, 'updated', ARGV[2])
@@ -405,9 +425,9 @@ func (r *records) list(ctx context.Context, f ListFilter) ([]*Job, int, error) {
 			return nil, 0, fmt.Errorf("job index: %w", err)
 		}
 		pipe := r.rdb.Pipeline()
-		cmds := make([]*redis.SliceCmd, len(ids))
+		cmds := make([]*redis.MapStringStringCmd, len(ids))
 		for i, id := range ids {
-			cmds[i] = pipe.HMGet(ctx, r.jobKey(id), recordFields...)
+			cmds[i] = pipe.HGetAll(ctx, r.jobKey(id))
 		}
 		if len(ids) > 0 {
 			if _, err := pipe.Exec(ctx); err != nil {

@@ -546,3 +546,29 @@ func redisOpt(t *testing.T, u string) asynq.RedisConnOpt {
 	}
 	return opt
 }
+
+// TestProgressWithinTile: a running tile reports how far it is, so even a
+// one-tile job shows progress between 0 and 100.
+func TestProgressWithinTile(t *testing.T) {
+	cfg := realConfig(t)
+	q := openQueue(t, cfg)
+	startWorker(t, cfg)
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "echo", map[string]any{"pause": 2.0}, SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []int
+	waitFor(t, 10*time.Second, "progress within the tile", func() bool {
+		j, _ := q.Job(ctx, j.ID)
+		if len(seen) == 0 || seen[len(seen)-1] != j.Progress {
+			seen = append(seen, j.Progress)
+		}
+		return j.Progress >= 40 && j.Progress < 100
+	})
+	j = waitDone(t, q, j.ID, 10*time.Second)
+	if j.Progress != 100 {
+		t.Errorf("final progress %d", j.Progress)
+	}
+	t.Logf("progress seen: %v", seen)
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -194,6 +195,27 @@ func (w *Worker) watchCancel(ctx context.Context, id string) (context.Context, c
 	return ctx, func() { cancel(context.Canceled) }
 }
 
+// progressEvery throttles the progress a running tile writes to its record.
+const progressEvery = 500 * time.Millisecond
+
+// reporter returns the function a tile reports its progress with; it
+// writes at most every progressEvery, and never fails the tile.
+func (w *Worker) reporter(ctx context.Context, id string, tile int) func(float64) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(fraction float64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < progressEvery {
+			return
+		}
+		last = time.Now()
+		if err := w.b.rec.tileProgress(ctx, id, tile, fraction); err != nil {
+			w.b.log.Debug("tile progress not recorded", "job", id, "tile", tile, "err", err)
+		}
+	}
+}
+
 // openWork rebuilds the job's work from its record.
 func (w *Worker) openWork(ctx context.Context, rec *record) (work, error) {
 	p, err := w.b.cat.get(rec.ProcessID)
@@ -262,7 +284,7 @@ func (w *Worker) handlePlan(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	if n <= 1 {
-		stats, err := wk.RunTile(ctx, 0)
+		stats, err := wk.RunTile(ctx, 0, w.reporter(ctx, rec.ID, 0))
 		if err != nil {
 			return w.taskError(ctx, rec, t, err)
 		}
@@ -311,7 +333,7 @@ func (w *Worker) handleTile(ctx context.Context, t *asynq.Task) error {
 	if p.Tile < 0 || p.Tile >= wk.NumTiles() {
 		return fmt.Errorf("job %s: tile %d out of range [0, %d): %w", rec.ID, p.Tile, wk.NumTiles(), asynq.SkipRetry)
 	}
-	stats, err := wk.RunTile(ctx, p.Tile)
+	stats, err := wk.RunTile(ctx, p.Tile, w.reporter(ctx, rec.ID, p.Tile))
 	if err != nil {
 		return w.taskError(ctx, rec, t, fmt.Errorf("tile %d: %w", p.Tile, err))
 	}
