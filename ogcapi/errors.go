@@ -82,6 +82,8 @@ func toException(err error) *exception {
 		e := problem(http.StatusBadRequest, typeInvalidInput, err.Error())
 		e.Input = inErr.Input
 		return e
+	case errors.Is(err, jobs.ErrNoCache):
+		return problem(http.StatusNotFound, typeNotFound, err.Error())
 	case errors.Is(err, jobs.ErrNoSuchProcess):
 		return problem(http.StatusNotFound, typeNoSuchProcess, err.Error())
 	case errors.Is(err, jobs.ErrNoSuchJob):

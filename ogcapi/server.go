@@ -43,6 +43,9 @@ type Config struct {
 	// job system may register its own collectors (tasks, bytes read, cache
 	// hits) on it. Nil: a new registry.
 	Registry *prometheus.Registry
+	// AdminTokens guard the cache administration endpoints (clear,
+	// invalidate). Empty: the API tokens guard them.
+	AdminTokens []string
 	// Title and Description appear on the landing page.
 	Title, Description string
 }
@@ -58,6 +61,7 @@ type server struct {
 	cfg     Config
 	log     *slog.Logger
 	tokens  []token
+	admins  []token
 	mux     *http.ServeMux
 	metrics *metrics
 	// prefs remembers how each job's results were asked for (the execute
@@ -69,6 +73,26 @@ type server struct {
 type token struct {
 	name   string
 	secret []byte
+}
+
+// parseTokens reads "TOKEN" or "NAME:TOKEN" entries; an unnamed token is
+// named after a short hash of itself (for logs and per-client limits).
+func parseTokens(list []string) []token {
+	var out []token
+	for _, t := range list {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		name, secret, ok := strings.Cut(t, ":")
+		if !ok {
+			secret = t
+			sum := sha256.Sum256([]byte(t))
+			name = "token-" + hex.EncodeToString(sum[:4])
+		}
+		out = append(out, token{name: name, secret: []byte(secret)})
+	}
+	return out
 }
 
 // New returns the HTTP handler of the OGC API – Processes server over svc.
@@ -105,18 +129,10 @@ func newServer(svc jobs.Service, cfg Config) *server {
 		prefs: newPrefStore(100_000),
 		api:   mustLoadAPIDoc(),
 	}
-	for _, t := range cfg.Tokens {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		name, secret, ok := strings.Cut(t, ":")
-		if !ok {
-			secret = t
-			sum := sha256.Sum256([]byte(t))
-			name = "token-" + hex.EncodeToString(sum[:4])
-		}
-		s.tokens = append(s.tokens, token{name: name, secret: []byte(secret)})
+	s.tokens = parseTokens(cfg.Tokens)
+	s.admins = parseTokens(cfg.AdminTokens)
+	if len(s.admins) == 0 {
+		s.admins = s.tokens
 	}
 	s.metrics = newMetrics(cfg.Registry, svc)
 	s.routes()
@@ -137,6 +153,9 @@ func (s *server) routes() {
 	s.handle("DELETE /jobs/{jobID}", s.authorized(s.dismiss))
 	s.handle("GET /jobs/{jobID}/results", s.jobResults)
 	s.handle("GET /jobs/{jobID}/results/{outputID}", s.jobResult)
+	s.handle("GET /cache/stats", s.cacheStats)
+	s.handle("POST /cache/clear", s.guard(s.admins, s.cacheClear))
+	s.handle("POST /cache/invalidate", s.guard(s.admins, s.cacheInvalidate))
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.metrics.handler(s.cfg.Registry))
@@ -148,6 +167,7 @@ var routePatterns = []string{
 	"GET /", "GET /conformance", "GET /api", "GET /processes", "GET /processes/{processID}",
 	"POST /processes/{processID}/execution", "GET /jobs", "GET /jobs/{jobID}",
 	"DELETE /jobs/{jobID}", "GET /jobs/{jobID}/results", "GET /jobs/{jobID}/results/{outputID}",
+	"GET /cache/stats", "POST /cache/clear", "POST /cache/invalidate",
 	"GET /healthz", "GET /readyz", "GET /metrics",
 }
 
@@ -191,15 +211,18 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, problem(http.StatusNotFound, typeNotFound, "no resource at "+r.URL.Path))
 }
 
-// authorized guards h with the bearer tokens, when any are configured.
-func (s *server) authorized(h handlerFunc) handlerFunc {
+// authorized guards h with the API tokens, when any are configured.
+func (s *server) authorized(h handlerFunc) handlerFunc { return s.guard(s.tokens, h) }
+
+// guard lets through requests bearing one of tokens (all, when it is empty).
+func (s *server) guard(tokens []token, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if len(s.tokens) == 0 {
+		if len(tokens) == 0 {
 			return h(w, r)
 		}
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if ok {
-			for _, t := range s.tokens {
+			for _, t := range tokens {
 				if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), t.secret) == 1 {
 					return h(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, t.name)))
 				}

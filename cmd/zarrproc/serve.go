@@ -28,6 +28,7 @@ const (
 	envAddr        = "ZARRPROC_ADDR"
 	envBaseURL     = "ZARRPROC_BASE_URL"
 	envAPITokens   = "ZARRPROC_API_TOKENS"
+	envAdminTokens = "ZARRPROC_ADMIN_TOKENS"
 	envCORSOrigins = "ZARRPROC_CORS_ORIGINS"
 	envMaxBody     = "ZARRPROC_MAX_BODY"
 	envSyncWait    = "ZARRPROC_SYNC_WAIT"
@@ -44,6 +45,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", envOr(envAddr, ":8080"), "`address` to listen on ("+envAddr+")")
 	baseURL := fs.String("base-url", os.Getenv(envBaseURL), "public `URL` of the API root for links, empty = from each request ("+envBaseURL+")")
 	tokens := fs.String("api-tokens", os.Getenv(envAPITokens), "comma-separated bearer `tokens` (TOKEN or NAME:TOKEN) guarding execution and dismissal ("+envAPITokens+")")
+	admins := fs.String("admin-tokens", os.Getenv(envAdminTokens), "comma-separated bearer `tokens` guarding POST /cache/clear and /cache/invalidate; empty = the API tokens ("+envAdminTokens+")")
 	cors := fs.String("cors-origins", envOr(envCORSOrigins, "*"), "comma-separated `origins` browsers may call from, * for any, empty for none ("+envCORSOrigins+")")
 	maxBody := fs.String("max-body", envOr(envMaxBody, "1MiB"), "largest execute request `size` ("+envMaxBody+")")
 	syncWait := fs.String("sync-wait", envOr(envSyncWait, "30s"), "how long a synchronous execution waits before answering with its job ("+envSyncWait+")")
@@ -91,6 +93,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	handler := ogcapi.New(q, ogcapi.Config{
 		BaseURL:      *baseURL,
 		Tokens:       splitComma(*tokens),
+		AdminTokens:  splitComma(*admins),
 		MaxBodyBytes: body,
 		SyncWait:     wait,
 		CORSOrigins:  splitComma(*cors),
