@@ -28,7 +28,7 @@ type Options struct {
 	// are Prefix+"m:"+Key, locks Prefix+"lock:"+Key, generations
 	// Prefix+"gen:"+hash(dataset). Clear deletes only entries and locks.
 	Prefix string
-	// Timeout bounds each Redis call (default 150ms). A value of a few MB
+	// Timeout bounds each Redis call (default 200ms). A value of a few MB
 	// takes a few ms on a LAN; anything slower is treated as Redis being
 	// away.
 	Timeout time.Duration
@@ -56,7 +56,7 @@ func (o *Options) defaults() {
 		o.Prefix = "zarrproc:"
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 150 * time.Millisecond
+		o.Timeout = 200 * time.Millisecond
 	}
 	if o.TTL <= 0 {
 		o.TTL = 7 * 24 * time.Hour
