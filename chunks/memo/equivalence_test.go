@@ -51,10 +51,18 @@ func TestMemoPathMatchesEngine(t *testing.T) {
 		{Period: "month-of-year", Reducers: []string{"median", "sum"}},
 		{Period: "all", Reducers: []string{"var", "last"}, Ddof: 1},
 	}
+	// A bbox across chunk boundaries: tiles gather from 2×2 source chunks.
+	lat, lon := coord(t, ds, "lat"), coord(t, ds, "lon")
+	bb := [4]float64{min(lon[2], lon[6]), min(lat[1], lat[4]), max(lon[2], lon[6]), max(lat[1], lat[4])}
+	cases = append(cases, chunks.Request{Period: "week", Reducers: []string{"mean", "median", "last"}, BBox: &bb})
 	mm := &mapMemo{m: map[string]chunks.MemoValue{}}
 	for _, c := range cases {
 		c.Dataset, c.Variable = ds, "precip"
-		t.Run(c.Period+"_"+c.Reducers[0], func(t *testing.T) {
+		name := c.Period + "_" + c.Reducers[0]
+		if c.BBox != nil {
+			name += "_bbox"
+		}
+		t.Run(name, func(t *testing.T) {
 			plain := c
 			plain.Output = filepath.Join(t.TempDir(), "plain.zarr")
 			runWith(t, plain, nil, nil, nil)
