@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -312,4 +313,51 @@ func TestWorkerKilledTemporal(t *testing.T) {
 		t.Fatalf("after the crash: %+v", j)
 	}
 	assertSameOutput(t, strings.TrimPrefix(cfg.ResultsURL, "file://")+"/"+j.ID+".zarr", referenceRun(t, chirpsInputs("file://"+dir)))
+}
+
+// TestTransientErrorRetried: a store that fails the same chunk more times
+// than the store client retries fails the tile task, which asynq retries
+// with backoff; the job says so in its message and then succeeds.
+func TestTransientErrorRetried(t *testing.T) {
+	cfg := realConfig(t)
+	dir := copyDataset(t, chirpsFixture)
+	var mu sync.Mutex
+	failures := 5 // the store client's attempts per request
+	fsrv := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fail := strings.HasSuffix(r.URL.Path, "/precip/0.0.0") && failures > 0
+		if fail {
+			failures--
+		}
+		mu.Unlock()
+		if fail {
+			http.Error(w, "overloaded", http.StatusInternalServerError)
+			return
+		}
+		fsrv.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	q := openQueue(t, cfg)
+	startWorker(t, cfg)
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(srv.URL), SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var retrying string
+	waitFor(t, 30*time.Second, "job done", func() bool {
+		j, _ = q.Job(ctx, j.ID)
+		if strings.HasPrefix(j.Message, "retrying") {
+			retrying = j.Message
+		}
+		return j.Status.Done()
+	})
+	if j.Status != StatusSuccessful {
+		t.Fatalf("job after a transient error: %s %q", j.Status, j.Message)
+	}
+	if retrying == "" {
+		t.Error("no retry seen in the job's message")
+	}
+	t.Logf("message while retrying: %s", retrying)
 }

@@ -113,6 +113,10 @@ func (w *Worker) taskFailed(ctx context.Context, t *asynq.Task, err error) {
 	}
 	if retried < maxRetry && !errors.Is(err, asynq.SkipRetry) {
 		log.Warn("task failed, will retry")
+		if p.Job != "" {
+			msg := fmt.Sprintf("retrying (%d/%d) after: %v", retried+1, maxRetry, err)
+			w.b.rec.transition(context.WithoutCancel(ctx), p.Job, StatusRunning, transitionOpts{message: msg}, StatusRunning)
+		}
 		return
 	}
 	if p.Job == "" || errors.Is(err, asynq.SkipRetry) {
