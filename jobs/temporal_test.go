@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/zarrproc/zarrproc/chunks"
 )
 
@@ -56,7 +58,11 @@ func TestTemporalAggregateJob(t *testing.T) {
 	ds := "file://" + copyDataset(t, chirpsFixture)
 	cfg.AllowedStores = []string{ds}
 	q := openQueue(t, cfg)
-	startWorker(t, cfg)
+	w := startWorker(t, cfg)
+	reg := prometheus.NewRegistry()
+	if err := w.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{Async: true})
 	if err != nil {
@@ -65,6 +71,12 @@ func TestTemporalAggregateJob(t *testing.T) {
 	j = waitDone(t, q, j.ID, 30*time.Second)
 	if j.Status != StatusSuccessful || j.Total != 4 || j.Done != 4 {
 		t.Fatalf("job %+v", j)
+	}
+	if n := gathered(t, reg, "zarrproc_worker_tasks_total", "type", taskTile); n != 4 {
+		t.Errorf("tile tasks counted: %v, want 4", n)
+	}
+	if n := gathered(t, reg, "zarrproc_worker_bytes_read_total", "", ""); n <= 0 {
+		t.Errorf("bytes read counted: %v", n)
 	}
 	res, err := q.Results(ctx, j.ID)
 	if err != nil {
@@ -138,6 +150,34 @@ func TestTemporalAggregateJob(t *testing.T) {
 	if _, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs("file:///etc"), SubmitOptions{}); err == nil || !strings.Contains(err.Error(), ErrForbidden.Error()) {
 		t.Errorf("dataset outside the allowlist: %v", err)
 	}
+}
+
+// gathered sums the counter samples of a metric family, those with the
+// label set to value when label is not "".
+func gathered(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := label == ""
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					match = true
+				}
+			}
+			if match {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }
 
 func isInputError(err error, input string) bool {

@@ -22,9 +22,10 @@ import (
 // that dies mid-task (SIGKILL, OOM) loses its lease, and asynq's recoverer
 // on a surviving worker re-runs the task about 1–2 minutes later.
 type Worker struct {
-	b   *backend
-	srv *asynq.Server
-	mux *asynq.ServeMux
+	b       *backend
+	srv     *asynq.Server
+	mux     *asynq.ServeMux
+	metrics *workerMetrics
 }
 
 // errJobStopped is the cause of a handler context cancelled because its
@@ -40,7 +41,8 @@ func NewWorker(ctx context.Context, cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{b: b, mux: asynq.NewServeMux()}
+	w := &Worker{b: b, mux: asynq.NewServeMux(), metrics: newWorkerMetrics()}
+	w.mux.Use(w.metrics.middleware)
 	w.mux.HandleFunc(taskPlan, w.handlePlan)
 	w.mux.HandleFunc(taskTile, w.handleTile)
 	w.mux.HandleFunc(taskFinalize, w.handleFinalize)
@@ -292,6 +294,7 @@ func (w *Worker) handlePlan(ctx context.Context, t *asynq.Task) error {
 		if err != nil {
 			return w.taskError(ctx, rec, t, err)
 		}
+		w.metrics.tile(stats)
 		if _, err := w.b.rec.tileDone(ctx, rec.ID, 0, stats); err != nil {
 			return err
 		}
@@ -341,6 +344,7 @@ func (w *Worker) handleTile(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return w.taskError(ctx, rec, t, fmt.Errorf("tile %d: %w", p.Tile, err))
 	}
+	w.metrics.tile(stats)
 	all, err := w.b.rec.tileDone(ctx, rec.ID, p.Tile, stats)
 	if err != nil {
 		return err

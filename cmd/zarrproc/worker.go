@@ -6,7 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
 	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zarrproc/zarrproc/jobs"
 )
@@ -25,6 +33,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg.RegisterFlags(fs)
 	queues := fs.String("queues", "interactive:6,batch:3", "queues to serve with their weights, `name:weight,…`")
 	shutdown := fs.Duration("shutdown-timeout", 0, "how long running tasks may finish after SIGTERM before they are handed back, 0 = 30s")
+	metricsAddr := fs.String("metrics-addr", os.Getenv("ZARRPROC_METRICS_ADDR"), "serve /metrics (Prometheus) and /healthz on this `address`, empty = off (ZARRPROC_METRICS_ADDR)")
 	verbose := fs.Bool("v", false, "log at debug level")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: zarrproc worker [flags]")
@@ -52,7 +61,45 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if *metricsAddr != "" {
+		if err := serveWorkerMetrics(ctx, *metricsAddr, w, cfg.Logger); err != nil {
+			return err
+		}
+	}
 	return w.Run(ctx)
+}
+
+// serveWorkerMetrics serves the worker's Prometheus metrics and a health
+// check (the queue Redis answers) until ctx ends.
+func serveWorkerMetrics(ctx context.Context, addr string, w *jobs.Worker, logger *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := w.RegisterMetrics(reg); err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := w.Ping(pctx); err != nil {
+			http.Error(rw, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(rw, "ok")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--metrics-addr: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	logger.Info("serving worker metrics", "addr", ln.Addr().String())
+	return nil
 }
 
 // parseQueues reads "interactive:6,batch:3"; a queue without a weight gets 1.
