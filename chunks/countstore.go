@@ -35,3 +35,9 @@ func (s countingStore) GetRange(ctx context.Context, key string, offset, length 
 	count(ctx, len(b))
 	return b, err
 }
+
+func (s countingStore) GetInto(ctx context.Context, key string, buf []byte) ([]byte, error) {
+	b, err := store.GetInto(ctx, s.Store, key, buf)
+	count(ctx, len(b))
+	return b, err
+}

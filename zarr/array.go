@@ -40,6 +40,7 @@ type Array struct {
 	shard    *codec.Sharding // non-nil when partial shard reads are possible
 	indexes  shardIndexCache
 	bufs     sync.Pool // decoded chunk buffers, *[]byte
+	raws     sync.Pool // encoded chunk buffers, *[]byte
 }
 
 // OpenArray opens the array at path (v3 zarr.json, else v2 .zarray).

@@ -161,7 +161,7 @@ func ReadChunkInto[T Number](ctx context.Context, a *Array, idx []int, dst []T) 
 // decodeChunk fetches and decodes chunk idx into buf (reused when large
 // enough), filling a missing chunk with the fill value.
 func (a *Array) decodeChunk(ctx context.Context, idx []int, buf []byte) ([]byte, bool, error) {
-	raw, err := a.Store.Get(ctx, a.ChunkStoreKey(idx))
+	raw, err := a.getRaw(ctx, idx)
 	if errors.Is(err, store.ErrNotFound) {
 		spec := a.pipeline.Spec()
 		out := buf[:0]
@@ -176,14 +176,33 @@ func (a *Array) decodeChunk(ctx context.Context, idx []int, buf []byte) ([]byte,
 		return nil, false, err
 	}
 	data, err := a.pipeline.Decode(buf, raw)
+	a.putRaw(raw) // decoded data never aliases the encoded bytes
 	if err != nil {
 		return nil, false, err
 	}
 	return data, false, nil
 }
 
+// getRaw fetches a stored chunk's encoded bytes into a pooled buffer when
+// the store can read into one (store.BufferGetter).
+func (a *Array) getRaw(ctx context.Context, idx []int) ([]byte, error) {
+	var buf []byte
+	if p, ok := a.raws.Get().(*[]byte); ok {
+		buf = (*p)[:0]
+	}
+	return store.GetInto(ctx, a.Store, a.ChunkStoreKey(idx), buf)
+}
+
+func (a *Array) putRaw(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	b = b[:0]
+	a.raws.Put(&b)
+}
+
 func readChunkBox[T Number](ctx context.Context, a *Array, idx []int, dst []T, b box, fill T) error {
-	raw, err := a.Store.Get(ctx, a.ChunkStoreKey(idx))
+	raw, err := a.getRaw(ctx, idx)
 	if errors.Is(err, store.ErrNotFound) {
 		fillBox(dst, b, fill)
 		return nil
@@ -192,6 +211,7 @@ func readChunkBox[T Number](ctx context.Context, a *Array, idx []int, dst []T, b
 		return arrayError(a.Path, a.ChunkKey(idx), err)
 	}
 	data, err := a.pipeline.Decode(a.getBuf(a.pipeline.Spec().ByteSize()), raw)
+	a.putRaw(raw)
 	if err != nil {
 		return arrayError(a.Path, a.ChunkKey(idx), err)
 	}

@@ -25,6 +25,8 @@ func TestParseTypestring(t *testing.T) {
 		{"<c8", DType{Kind: Complex64}, 8, "<c8"},
 		{"<M8[ns]", DType{Kind: Datetime64, Unit: "ns", UnitScale: 1}, 8, "<M8[ns]"},
 		{"<m8[10s]", DType{Kind: Timedelta64, Unit: "s", UnitScale: 10}, 8, "<m8[10s]"},
+		{"<U10", DType{Kind: FixedUTF32, Length: 40}, 40, "<U10"},
+		{">U2", DType{Kind: FixedUTF32, Length: 8, BigEndian: true}, 8, ">U2"},
 	}
 	for _, tt := range tests {
 		got, err := ParseTypestring(tt.in)
@@ -36,7 +38,7 @@ func TestParseTypestring(t *testing.T) {
 			t.Errorf("%s: %+v size %d %s, want %+v size %d %s", tt.in, got, got.Size(), got.V2String(), tt.want, tt.size, tt.v2)
 		}
 	}
-	for _, bad := range []string{"", "f4", "<x4", "<M8", "|O", "<U10", "|S12", "<f4[ns]", "<M8[parsec]"} {
+	for _, bad := range []string{"", "f4", "<x4", "<M8", "|O", "<U0", "<Ux", "|S12", "<f4[ns]", "<M8[parsec]"} {
 		if _, err := ParseTypestring(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

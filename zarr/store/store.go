@@ -66,3 +66,20 @@ type Store interface {
 	// stable across processes and used in cache keys and messages.
 	URL() string
 }
+
+// BufferGetter is implemented by stores that can read an object into a
+// caller's buffer, reused when its capacity suffices: readers that fetch
+// many same-sized chunks pool their buffers instead of allocating one per
+// chunk. The result may or may not alias buf.
+type BufferGetter interface {
+	GetInto(ctx context.Context, key string, buf []byte) ([]byte, error)
+}
+
+// GetInto reads key into buf through s's BufferGetter when it has one, else
+// with Get.
+func GetInto(ctx context.Context, s Store, key string, buf []byte) ([]byte, error) {
+	if bg, ok := s.(BufferGetter); ok {
+		return bg.GetInto(ctx, key, buf)
+	}
+	return s.Get(ctx, key)
+}
