@@ -19,7 +19,7 @@ import (
 
 // DefaultMemoryBudget bounds what one run holds in decoded chunks and
 // partial states.
-const DefaultMemoryBudget = 512 << 20
+const DefaultMemoryBudget = 192 << 20
 
 // Plan is a validated request turned into work: the selected source region,
 // the bins, and the output tiles. A Plan is deterministic: every worker that
@@ -301,7 +301,7 @@ func (p *Plan) tileBytes(cy, cx int) int64 {
 		overlap /= 2
 	}
 	chunkBytes := int64(product(cs)) * es
-	decoded := chunkBytes * overlap * (prefetchDepth + 1)
+	decoded := chunkBytes * overlap * (prefetchDepth + 2) // waiting, being reduced, being decoded
 	maxBin, open := 0, 0
 	for _, b := range p.binning.Bins {
 		maxBin = max(maxBin, b.Count)

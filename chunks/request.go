@@ -45,7 +45,7 @@ type Options struct {
 	// (default GOMAXPROCS).
 	Concurrency int
 	// MemoryBudget bounds the bytes a tile may hold in partial states and
-	// decoded chunks (default 512 MiB); tiles split in space to fit it.
+	// decoded chunks (default 192 MiB, DefaultMemoryBudget); tiles split in space to fit it.
 	MemoryBudget int64
 	// OpenStore opens a store by URL (default store.Open with zero Options);
 	// the job system passes one that checks its allowlist.

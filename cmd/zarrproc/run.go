@@ -55,7 +55,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&req.Format, "format", "zarr3", "output format: zarr3 or zarr2")
 	fs.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	fs.IntVar(&conc, "concurrency", envInt("ZARRPROC_CONCURRENCY", 0), "tiles in flight (default: number of CPUs; env ZARRPROC_CONCURRENCY)")
-	fs.StringVar(&budget, "memory-budget", envString("ZARRPROC_MEMORY_BUDGET", "512MiB"), "memory budget, e.g. 512MiB, 2GiB (env ZARRPROC_MEMORY_BUDGET)")
+	fs.StringVar(&budget, "memory-budget", envString("ZARRPROC_MEMORY_BUDGET", "192MiB"), "memory budget, e.g. 512MiB, 2GiB (env ZARRPROC_MEMORY_BUDGET)")
 	fs.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
 	fs.StringVar(&cacheURL, "cache-redis-url", envString("ZARRPROC_CACHE_REDIS_URL", ""), "memoize per-chunk partial states in this Redis (`URL`, allkeys-lru; env ZARRPROC_CACHE_REDIS_URL; empty: no cache)")
 	pos, err := parseInterleaved(fs, args[1:])
