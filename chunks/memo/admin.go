@@ -10,12 +10,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Stats describe the cache and what this process got from it, the body of
-// GET /cache/stats. The counters are this process's since it started.
+// Stats describe the cache and what the memo got from it, the body of
+// GET /cache/stats.
 type Stats struct {
 	Connected bool   `json:"connected"`
 	Error     string `json:"error,omitempty"`
-	// Bypassing is set while the circuit breaker skips Redis.
+	// Bypassing is set while this process's circuit breaker skips Redis.
 	Bypassing       bool   `json:"bypassing"`
 	RedisVersion    string `json:"redis_version,omitempty"`
 	UsedMemory      int64  `json:"used_memory_bytes"`
@@ -23,34 +23,17 @@ type Stats struct {
 	MaxMemoryPolicy string `json:"maxmemory_policy,omitempty"`
 	// Keys is the number of zarrproc entries (SCAN, not KEYS).
 	Keys int64 `json:"keys"`
-
-	Hits       int64   `json:"hits"`
-	Misses     int64   `json:"misses"`
-	Bypasses   int64   `json:"bypasses"`
-	TooBig     int64   `json:"too_big"`
-	BytesSaved int64   `json:"bytes_saved"`
-	HitRatio   float64 `json:"hit_ratio"`
-	// StoredBytes is what this process wrote (compressed).
-	StoredBytes int64 `json:"stored_bytes"`
+	// Counts are every worker's, as flushed to Redis (every 2 s and on
+	// Close); Process are this process's since it started.
+	Counts
+	Process Counts `json:"this_process"`
 }
 
-// Counters returns this process's counters without asking Redis.
-func (m *Memo) Counters() Stats {
-	s := Stats{
-		Hits: m.hits.Load(), Misses: m.misses.Load(), Bypasses: m.bypasses.Load(), TooBig: m.tooBig.Load(),
-		BytesSaved: m.bytesSaved.Load(), StoredBytes: m.storedBytes.Load(), Bypassing: m.brk.open(),
-	}
-	if n := s.Hits + s.Misses + s.TooBig + s.Bypasses; n > 0 {
-		s.HitRatio = float64(s.Hits) / float64(n)
-	}
-	return s
-}
-
-// Stats asks Redis for its version, memory and the number of zarrproc
-// entries, and adds this process's counters. Redis being away is not an
-// error: Connected is false and Error says why.
+// Stats asks Redis for its version, memory, the number of zarrproc entries
+// and every worker's counts. Redis being away is not an error: Connected
+// is false and Error says why.
 func (m *Memo) Stats(ctx context.Context) Stats {
-	s := m.Counters()
+	s := Stats{Process: m.counts.process(), Bypassing: m.brk.open()}
 	cctx, cancel := context.WithTimeout(ctx, 4*m.opts.Timeout)
 	defer cancel()
 	info, err := m.rdb.Info(cctx, "server", "memory").Result()
@@ -63,6 +46,9 @@ func (m *Memo) Stats(ctx context.Context) Stats {
 	s.UsedMemory, _ = strconv.ParseInt(infoField(info, "used_memory"), 10, 64)
 	s.MaxMemory, _ = strconv.ParseInt(infoField(info, "maxmemory"), 10, 64)
 	s.MaxMemoryPolicy = infoField(info, "maxmemory_policy")
+	if s.Counts, err = m.sharedCounts(cctx); err != nil {
+		s.Error = err.Error()
+	}
 	err = m.scan(ctx, m.opts.Prefix+"m:*", func(keys []string) error {
 		s.Keys += int64(len(keys))
 		return nil
@@ -72,6 +58,9 @@ func (m *Memo) Stats(ctx context.Context) Stats {
 	}
 	return s
 }
+
+// Prefix is the prefix of the memo's keys.
+func (m *Memo) Prefix() string { return m.opts.Prefix }
 
 // Clear deletes every zarrproc entry and compute lock (SCAN + UNLINK in
 // batches; never KEYS or FLUSHALL, the Redis may hold other data) and

@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -92,7 +91,10 @@ type Memo struct {
 	genMu sync.Mutex
 	gens  map[string]generation
 
-	hits, misses, bypasses, tooBig, bytesSaved, storedBytes atomic.Int64
+	counts    counters
+	stopFlush chan struct{}
+	closeOnce sync.Once
+	flushDone chan struct{}
 }
 
 type generation struct {
@@ -131,16 +133,25 @@ func New(rdb redis.UniversalClient, opts Options) *Memo {
 	opts.defaults()
 	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	dec, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
-	return &Memo{rdb: rdb, opts: opts, enc: enc, dec: dec, gens: map[string]generation{}}
+	m := &Memo{rdb: rdb, opts: opts, enc: enc, dec: dec, gens: map[string]generation{},
+		stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
+	go m.flushLoop(m.stopFlush, m.flushDone)
+	return m
 }
 
-// Close closes the Redis client if Open made it.
+// Close adds this process's last counts to the shared ones and closes the
+// Redis client if Open made it.
 func (m *Memo) Close() error {
-	m.dec.Close()
-	if m.own {
-		return m.rdb.Close()
-	}
-	return nil
+	var err error
+	m.closeOnce.Do(func() {
+		close(m.stopFlush)
+		<-m.flushDone
+		m.dec.Close()
+		if m.own {
+			err = m.rdb.Close()
+		}
+	})
+	return err
 }
 
 func (m *Memo) checkPolicy() {
@@ -200,14 +211,14 @@ func (m *Memo) Do(ctx context.Context, k *chunks.MemoKey, compute func(context.C
 func (m *Memo) bypass(ctx context.Context, compute func(context.Context) (chunks.MemoValue, error)) (chunks.MemoValue, chunks.MemoOutcome, error) {
 	v, err := compute(ctx)
 	if err == nil {
-		m.bypasses.Add(1)
+		m.counts.add(cBypasses, 1)
 	}
 	return v, chunks.MemoBypass, err
 }
 
 func (m *Memo) countHit(v chunks.MemoValue) {
-	m.hits.Add(1)
-	m.bytesSaved.Add(v.SourceBytes)
+	m.counts.add(cHits, 1)
+	m.counts.add(cBytesSaved, v.SourceBytes)
 }
 
 // load reads key; on a miss it computes the value under the cross-worker
@@ -259,6 +270,16 @@ func (m *Memo) load(ctx context.Context, key string, compute func(context.Contex
 		}
 	} else {
 		defer m.unlock(lock, token)
+		// The worker that held the lock may have stored the value between
+		// this one's miss and its lock.
+		v, found, err := m.get(ctx, entry)
+		if err != nil {
+			return m.bypassResult(ctx, compute)
+		}
+		if found {
+			m.countHit(v)
+			return result{v, chunks.MemoHit}, nil
+		}
 	}
 	val, err := compute(ctx)
 	if err != nil {
@@ -307,18 +328,18 @@ func (m *Memo) store(ctx context.Context, entry string, val chunks.MemoValue) ch
 	binary.LittleEndian.PutUint64(raw[4:], uint64(val.SourceBytes))
 	raw = m.enc.EncodeAll(val.States, raw)
 	if len(raw) > m.opts.MaxValueBytes {
-		m.tooBig.Add(1)
+		m.counts.add(cTooBig, 1)
 		return chunks.MemoTooBig
 	}
 	ttl := m.opts.TTL + time.Duration(rand.Int64N(int64(m.opts.TTL/10)+1))
 	if _, err := m.call(ctx, "set", func(ctx context.Context) error {
 		return m.rdb.Set(ctx, entry, raw, ttl).Err()
 	}); err != nil {
-		m.bypasses.Add(1)
+		m.counts.add(cBypasses, 1)
 		return chunks.MemoBypass
 	}
-	m.misses.Add(1)
-	m.storedBytes.Add(int64(len(raw)))
+	m.counts.add(cMisses, 1)
+	m.counts.add(cStoredBytes, int64(len(raw)))
 	return chunks.MemoMiss
 }
 

@@ -249,8 +249,14 @@ func TestRepeatRequestServedFromCache(t *testing.T) {
 		}
 	}
 	st := m.Stats(context.Background())
-	if !st.Connected || st.RedisVersion == "" || st.Keys != units || st.Hits != units || st.Misses != units || st.HitRatio != 0.5 {
+	if !st.Connected || st.RedisVersion == "" || st.Keys != units || st.Process.Hits != units || st.Process.Misses != units || st.Process.HitRatio != 0.5 {
 		t.Fatalf("stats %+v", st)
+	}
+	// Another process (the API server) sees the counts once flushed.
+	other := openMemo(t, o, m.Prefix(), "", memo.Options{})
+	m.Close()
+	if st := other.Stats(context.Background()); st.Hits != units || st.Misses != units || st.BytesSaved != s1.BytesRead || st.Process.Hits != 0 {
+		t.Fatalf("stats from another process %+v", st)
 	}
 }
 
@@ -435,7 +441,7 @@ func TestValuesOverTheCapAreNotCached(t *testing.T) {
 			t.Fatalf("from_cache %+v, want every unit too big", fc)
 		}
 	}
-	if st := m.Stats(context.Background()); st.Keys != 0 || st.TooBig != 2*units {
+	if st := m.Stats(context.Background()); st.Keys != 0 || st.Process.TooBig != 2*units {
 		t.Fatalf("stats %+v", st)
 	}
 }
