@@ -3,6 +3,21 @@
 // fan-out of a job into tile tasks and fan-in, progress, cancellation,
 // callbacks and crash recovery. It drives the engine (package chunks) tile
 // by tile and knows nothing about HTTP: package ogcapi serves it.
+//
+// How a job runs: Queue.Submit validates the inputs (the engine plans the
+// request, so bad inputs are *InputError before any job exists), writes the
+// job record and enqueues one plan task, on the interactive queue for sync
+// requests and the batch queue for async ones. A Worker's plan task creates
+// the output and either runs a one-tile job itself or enqueues one task per
+// tile; each tile task adds its index to the job's done-set, and the one
+// that completes the set enqueues the finalization, which moves the job to
+// successful under a SET NX guard. Task payloads carry only the job ID and
+// tile index; every task rebuilds its work from the record, so any worker
+// can take any task, and a task delivered twice (asynq is at-least-once)
+// writes the same bytes and counts once. A worker killed mid-task loses its
+// asynq lease and the task runs again elsewhere 1–2 minutes later. Dismiss
+// sets a cancel flag running tasks poll, deletes queued tasks and removes
+// the output (records.go, worker.go, service.go say more).
 package jobs
 
 import (
