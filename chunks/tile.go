@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/zarrproc/zarrproc/chunks/reduce"
@@ -508,6 +509,7 @@ func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, t
 		}
 	}
 	read := ctx.Value(bytesReadKey{}).(*atomic.Int64)
+	versions, done := p.statAhead(ctx, srcs, p.t0/ct, (p.t1-1)/ct)
 	var buf []T
 	for c := p.t0 / ct; c <= (p.t1-1)/ct; c++ {
 		s0, s1 := max(p.t0, c*ct), min(p.t1, (c+1)*ct)
@@ -528,7 +530,12 @@ func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, t
 			val     MemoValue
 			outcome = MemoBypass
 		)
-		key, err := p.memoKey(ctx, srcs, scratch.Kinds(), c, s0, s1, th, tw, runs)
+		select {
+		case <-done[c-p.t0/ct]:
+		case <-ctx.Done():
+			return
+		}
+		key, err := p.memoKey(srcs, versions[c-p.t0/ct], scratch.Kinds(), c, s0, s1, th, tw, runs)
 		if err == nil {
 			val, outcome, err = p.opts.Memo.Do(ctx, key, compute)
 		} else {
@@ -579,7 +586,7 @@ func (p *Plan) memoRuns(s0, s1 int) []int {
 }
 
 // memoKey names the partial states of the tile's share of time chunk c.
-func (p *Plan) memoKey(ctx context.Context, srcs []tileSource, kinds string, c, s0, s1, th, tw int, runs []int) (*MemoKey, error) {
+func (p *Plan) memoKey(srcs []tileSource, versions []chunkVersion, kinds string, c, s0, s1, th, tw int, runs []int) (*MemoKey, error) {
 	ct := p.src.ChunkShape[p.taxis]
 	k := &MemoKey{
 		Dataset:  p.src.Store.URL(),
@@ -593,17 +600,63 @@ func (p *Plan) memoKey(ctx context.Context, srcs []tileSource, kinds string, c, 
 		Float64: p.f64,
 		Engine:  memoEngineVersion,
 	}
-	idx := make([]int, 3)
-	for _, src := range srcs {
-		idx[p.taxis], idx[p.yaxis], idx[p.xaxis] = c, src.cy, src.cx
-		sk := p.src.ChunkStoreKey(idx)
-		info, err := p.src.Store.Stat(ctx, sk)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("stat %s: %w", sk, err)
+	for j, src := range srcs {
+		v := versions[j]
+		if v.err != nil {
+			return nil, v.err
 		}
-		k.Chunks = append(k.Chunks, MemoChunk{Key: sk, ETag: info.ETag, Row: src.r0, Col: src.c0, Rows: src.rows, Cols: src.cols, DstRow: src.dr, DstCol: src.dc})
+		k.Chunks = append(k.Chunks, MemoChunk{Key: v.key, ETag: v.etag, Row: src.r0, Col: src.c0, Rows: src.rows, Cols: src.cols, DstRow: src.dr, DstCol: src.dc})
 	}
 	return k, nil
+}
+
+// chunkVersion is a source chunk's store key and object version.
+type chunkVersion struct {
+	key, etag string
+	err       error
+}
+
+// statAhead stats the tile's source chunks of time chunks c0…c1 in time
+// order, statConcurrency at once, so that an object store's HEAD latencies
+// overlap each other and the tile's work instead of adding up. Time chunk
+// c's versions (one per source) are ready once done[c-c0] is closed.
+func (p *Plan) statAhead(ctx context.Context, srcs []tileSource, c0, c1 int) (versions [][]chunkVersion, done []chan struct{}) {
+	const statConcurrency = 8
+	versions = make([][]chunkVersion, c1-c0+1)
+	done = make([]chan struct{}, len(versions))
+	for i := range done {
+		versions[i] = make([]chunkVersion, len(srcs))
+		done[i] = make(chan struct{})
+	}
+	sem := make(chan struct{}, statConcurrency)
+	go func() {
+		for i := range versions {
+			var wg sync.WaitGroup
+			for j, src := range srcs {
+				idx := make([]int, 3)
+				idx[p.taxis], idx[p.yaxis], idx[p.xaxis] = c0+i, src.cy, src.cx
+				v := &versions[i][j]
+				v.key = p.src.ChunkStoreKey(idx)
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					v.err = ctx.Err()
+					continue
+				}
+				wg.Add(1)
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					info, err := p.src.Store.Stat(ctx, v.key)
+					if err != nil && !errors.Is(err, store.ErrNotFound) {
+						v.err = fmt.Errorf("stat %s: %w", v.key, err)
+					}
+					v.etag = info.ETag
+				}()
+			}
+			go func() { wg.Wait(); close(done[i]) }()
+		}
+	}()
+	return versions, done
 }
 
 // A memo unit's payload, little-endian: "ZPMU", u8 version, u32 runs, then
