@@ -252,6 +252,30 @@ func TestRepeatRequestServedFromCache(t *testing.T) {
 	if !st.Connected || st.RedisVersion == "" || st.Keys != units || st.Process.Hits != units || st.Process.Misses != units || st.Process.HitRatio != 0.5 {
 		t.Fatalf("stats %+v", st)
 	}
+	// Entries live TTL plus up to 10% jitter; no compute lock is left.
+	rdb := redis.NewClient(o)
+	defer rdb.Close()
+	ctx := context.Background()
+	keys, _, err := rdb.Scan(ctx, 0, m.Prefix()+"*", 1000).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttls := map[time.Duration]bool{}
+	for _, k := range keys {
+		if strings.Contains(k, ":lock:") {
+			t.Errorf("lock %s left after the runs", k)
+		}
+		if strings.Contains(k, ":m:") {
+			ttl := rdb.PTTL(ctx, k).Val()
+			if ttl < 7*24*time.Hour-time.Minute || ttl > 7*24*time.Hour*11/10 {
+				t.Errorf("%s expires in %v, want 7 days + up to 10%%", k, ttl)
+			}
+			ttls[ttl/time.Second] = true
+		}
+	}
+	if len(ttls) < units/2 {
+		t.Errorf("%d distinct TTLs over %d entries: no jitter", len(ttls), units)
+	}
 	// Another process (the API server) sees the counts once flushed.
 	other := openMemo(t, o, m.Prefix(), "", memo.Options{})
 	m.Close()
