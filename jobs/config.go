@@ -45,6 +45,15 @@ type Config struct {
 	// (ZARRPROC_ALLOWED_STORES, comma-separated). Empty allows any dataset,
 	// which is logged as a warning.
 	AllowedStores []string
+	// MaxOutputCells bounds a temporal aggregation's output: periods × rows
+	// × columns × reducers (ZARRPROC_MAX_OUTPUT_CELLS; 0 = no limit). Over
+	// it, Submit returns an error wrapping ErrLimit.
+	MaxOutputCells int64
+	// MaxJobsPerClient bounds the jobs one client (SubmitOptions.Client)
+	// may have accepted or running at once (ZARRPROC_MAX_JOBS_PER_CLIENT;
+	// 0 = no limit). Over it, Submit returns an error wrapping ErrLimit.
+	// The check is not atomic: simultaneous submissions may pass it together.
+	MaxJobsPerClient int
 	// Retention is how long a job record is kept after its last update, and
 	// listed after its creation (default 7 days).
 	Retention time.Duration
@@ -88,6 +97,8 @@ const (
 	EnvAllowedStores = "ZARRPROC_ALLOWED_STORES"
 	EnvRetention     = "ZARRPROC_JOB_RETENTION"
 	EnvPollInterval  = "ZARRPROC_POLL_INTERVAL"
+	EnvMaxCells      = "ZARRPROC_MAX_OUTPUT_CELLS"
+	EnvMaxClientJobs = "ZARRPROC_MAX_JOBS_PER_CLIENT"
 )
 
 // ConfigFromEnv reads the ZARRPROC_* environment variables. Malformed
@@ -123,6 +134,20 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.Retention = d
 	}
+	if v := os.Getenv(EnvMaxCells); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: not a count", EnvMaxCells, v))
+		}
+		c.MaxOutputCells = n
+	}
+	if v := os.Getenv(EnvMaxClientJobs); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: not a count", EnvMaxClientJobs, v))
+		}
+		c.MaxJobsPerClient = n
+	}
 	if v := os.Getenv(EnvPollInterval); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -151,6 +176,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "how long job records are kept, 0 = 7 days ("+EnvRetention+")")
+	fs.Int64Var(&c.MaxOutputCells, "max-output-cells", c.MaxOutputCells, "largest output (periods × rows × columns × reducers) a request may ask for, 0 = no limit ("+EnvMaxCells+")")
+	fs.IntVar(&c.MaxJobsPerClient, "max-jobs-per-client", c.MaxJobsPerClient, "jobs one client may have accepted or running, 0 = no limit ("+EnvMaxClientJobs+")")
 	fs.DurationVar(&c.PollInterval, "poll-interval", c.PollInterval, "how often an idle worker looks for tasks, 0 = 100ms ("+EnvPollInterval+")")
 }
 

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -28,8 +29,21 @@ func (e *env) engineOptions() chunks.Options {
 // the dataset's metadata.
 func (e *env) checkPlan(ctx context.Context, req chunks.Request) error {
 	req.Output = ""
-	_, err := chunks.NewPlan(ctx, req, e.engineOptions())
-	return inputError(err)
+	plan, err := chunks.NewPlan(ctx, req, e.engineOptions())
+	if err != nil {
+		return inputError(err)
+	}
+	if max := e.cfg.MaxOutputCells; max > 0 {
+		cells := int64(len(plan.OutputVariables()))
+		for _, n := range plan.OutputShape() {
+			cells *= int64(n)
+		}
+		if cells > max {
+			return fmt.Errorf("output of %d cells (%v × %d reducers) is over the limit of %d: %w",
+				cells, plan.OutputShape(), len(plan.OutputVariables()), max, ErrLimit)
+		}
+	}
+	return nil
 }
 
 // inputError turns the engine's input errors into the job system's.

@@ -23,6 +23,7 @@ import (
 //	p job:<id>:cancel   string: set by Dismiss; running handlers poll it
 //	p jobs              sorted set: job IDs scored by creation (Unix ms)
 //	p fp:<fingerprint>  string: the job that answers identical requests
+//	p client:<name>     set: the client's jobs that may still be running
 //
 // Every job key expires Retention after the job's last update; the sorted
 // set is trimmed of jobs created more than Retention ago on each Submit and
@@ -40,6 +41,7 @@ func (r *records) finalKey(id string) string  { return r.prefix + "job:" + id + 
 func (r *records) cancelKey(id string) string { return r.prefix + "job:" + id + ":cancel" }
 func (r *records) indexKey() string           { return r.prefix + "jobs" }
 func (r *records) fpKey(fp string) string     { return r.prefix + "fp:" + fp }
+func (r *records) clientKey(c string) string  { return r.prefix + "client:" + c }
 
 // doneChannel is the pub/sub channel a job's ID is published on when it
 // reaches a final status, so that Wait need not poll.
@@ -353,6 +355,47 @@ func (r *records) remove(ctx context.Context, id string) error {
 		return fmt.Errorf("job %s: removing record: %w", id, err)
 	}
 	return nil
+}
+
+// activeJobs returns how many of the client's jobs are accepted or running,
+// forgetting those that are not (the set is cleaned when it is read, so
+// nothing needs to run when a job ends).
+func (r *records) activeJobs(ctx context.Context, client string) (int, error) {
+	key := r.clientKey(client)
+	ids, err := r.rdb.SMembers(ctx, key).Result()
+	if err != nil {
+		return 0, fmt.Errorf("client %q jobs: %w", client, err)
+	}
+	pipe := r.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGet(ctx, r.jobKey(id), fStatus)
+	}
+	if len(ids) > 0 {
+		pipe.Exec(ctx)
+	}
+	active := 0
+	var ended []any
+	for i, id := range ids {
+		switch Status(cmds[i].Val()) {
+		case StatusAccepted, StatusRunning:
+			active++
+		default:
+			ended = append(ended, id)
+		}
+	}
+	if len(ended) > 0 {
+		r.rdb.SRem(ctx, key, ended...)
+	}
+	return active, nil
+}
+
+func (r *records) addClientJob(ctx context.Context, client, id string) error {
+	pipe := r.rdb.TxPipeline()
+	pipe.SAdd(ctx, r.clientKey(client), id)
+	pipe.Expire(ctx, r.clientKey(client), r.retention)
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // claimFingerprint makes id the job answering requests with fingerprint fp,

@@ -572,3 +572,32 @@ func TestProgressWithinTile(t *testing.T) {
 	}
 	t.Logf("progress seen: %v", seen)
 }
+
+func TestLimits(t *testing.T) {
+	cfg := realConfig(t)
+	cfg.MaxJobsPerClient = 2
+	cfg.MaxOutputCells = 100
+	q := openQueue(t, cfg) // no worker: jobs stay accepted
+	ctx := context.Background()
+	a1, err := q.Submit(ctx, "echo", nil, SubmitOptions{Client: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Submit(ctx, "echo", nil, SubmitOptions{Client: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Submit(ctx, "echo", nil, SubmitOptions{Client: "a"}); !errors.Is(err, ErrLimit) {
+		t.Errorf("third job of client a: %v, want ErrLimit", err)
+	}
+	if _, err := q.Submit(ctx, "echo", nil, SubmitOptions{Client: "b"}); err != nil {
+		t.Errorf("client b: %v", err)
+	}
+	q.Dismiss(ctx, a1.ID)
+	if _, err := q.Submit(ctx, "echo", nil, SubmitOptions{Client: "a"}); err != nil {
+		t.Errorf("client a after a dismissal: %v", err)
+	}
+	// 2 months × 6 × 8 pixels × 2 reducers = 192 cells.
+	if _, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(copyDataset(t, chirpsFixture)), SubmitOptions{}); !errors.Is(err, ErrLimit) {
+		t.Errorf("output over the cell limit: %v, want ErrLimit", err)
+	}
+}
