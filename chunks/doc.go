@@ -4,7 +4,9 @@
 // chunks in time order through fetch → decode → reduce under a memory budget,
 // finalizing and writing each period as soon as it is complete.
 //
-// Subpackages: period (binning), reduce (mergeable reducer states).
+// Subpackages: period (binning), reduce (mergeable reducer states), memo
+// (the Redis memo of per-chunk partial states, behind the Memo interface
+// declared here, so the engine itself knows nothing about Redis).
 // The engine knows nothing about queues, jobs or HTTP: package jobs drives
 // it tile by tile, `zarrproc run` drives it in-process with Run.
 package chunks
