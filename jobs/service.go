@@ -429,20 +429,26 @@ func (b *backend) cancelTasks(ctx context.Context, rec *record) {
 	b.log.Info("job tasks stopped", "job", rec.ID, "deleted", deleted, "cancelled", cancelled)
 }
 
-// removeOutput deletes what a job wrote. The store interface has no
-// delete, so only outputs in local folders (file:// or plain paths) are
-// removed; for object stores the removal is logged as left to a bucket
-// lifecycle rule on the results prefix.
+// removeOutput deletes what a job wrote: a local folder whole, the objects
+// under the output's root in an object store. Failures are logged, never
+// fatal (the job's status is what it is).
 func (b *backend) removeOutput(ctx context.Context, rec *record) {
 	if rec.OutputURL == "" {
 		return
 	}
-	dir, ok := localPath(rec.OutputURL)
-	if !ok {
-		b.log.Warn("output not removed: its store cannot delete", "job", rec.ID, "output", rec.OutputURL)
+	if dir, ok := localPath(rec.OutputURL); ok {
+		if err := os.RemoveAll(dir); err != nil {
+			b.log.Warn("output not removed", "job", rec.ID, "output", rec.OutputURL, "err", err)
+		}
 		return
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	s, err := b.env.openStore(rec.OutputURL)
+	if err == nil {
+		var n int
+		n, err = store.DeletePrefix(ctx, s, "")
+		b.log.Info("output removed", "job", rec.ID, "output", rec.OutputURL, "objects", n)
+	}
+	if err != nil {
 		b.log.Warn("output not removed", "job", rec.ID, "output", rec.OutputURL, "err", err)
 	}
 }

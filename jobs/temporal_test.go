@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/zarrproc/zarrproc/zarr/store"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -400,4 +401,37 @@ func TestTransientErrorRetried(t *testing.T) {
 		t.Error("no retry seen in the job's message")
 	}
 	t.Logf("message while retrying: %s", retrying)
+}
+
+// TestDismissRemovesObjectStoreOutput: with results in an object store (no
+// directories; here the in-process mem:// store, which goes through the
+// same Store.Delete path as S3 and GCS), dismissal deletes every object the
+// job wrote.
+func TestDismissRemovesObjectStoreOutput(t *testing.T) {
+	cfg := realConfig(t)
+	cfg.Concurrency = 1
+	cfg.ResultsURL = "mem://" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + newJobID()[:8]
+	ds := slowStore(t, copyDataset(t, chirpsFixture), 300*time.Millisecond)
+	q := openQueue(t, cfg)
+	startWorker(t, cfg)
+	ctx := context.Background()
+	j, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := store.Open(ctx, cfg.ResultsURL+"/"+j.ID+".zarr", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "output metadata written", func() bool {
+		keys, _ := out.List(ctx, "")
+		return len(keys) > 0
+	})
+	if _, err := q.Dismiss(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "every output object deleted", func() bool {
+		keys, err := out.List(ctx, "")
+		return err == nil && len(keys) == 0
+	})
 }

@@ -197,6 +197,19 @@ func (s *File) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete implements Store. Directories the deletion leaves empty stay: a
+// store's layout is its keys, and an empty directory holds none.
+func (s *File) Delete(ctx context.Context, key string) error {
+	name, err := s.path(ctx, "delete", key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return s.errorf("delete", key, err)
+	}
+	return nil
+}
+
 func (s *File) writeAtomic(name string, data []byte) (err error) {
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

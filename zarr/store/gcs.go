@@ -220,6 +220,17 @@ func (s *GCS) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete implements Store; a missing object is not an error.
+func (s *GCS) Delete(ctx context.Context, key string) error {
+	if err := s.check(ctx, "delete", key); err != nil {
+		return err
+	}
+	if err := s.bucket.Object(s.prefix + key).Delete(ctx); err != nil && !errors.Is(err, storage.ErrObjectNotExist) {
+		return s.gcsError(ctx, "delete", key, err)
+	}
+	return nil
+}
+
 // List implements Store, asking only for names.
 func (s *GCS) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {

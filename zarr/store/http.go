@@ -416,6 +416,11 @@ func (s *HTTP) Put(ctx context.Context, key string, data []byte) error {
 	return s.errorf("put", key, ErrReadOnly)
 }
 
+// Delete implements Store: always ErrReadOnly.
+func (s *HTTP) Delete(ctx context.Context, key string) error {
+	return s.errorf("delete", key, ErrReadOnly)
+}
+
 // List implements Store: always ErrListNotSupported.
 func (s *HTTP) List(ctx context.Context, prefix string) ([]string, error) {
 	return nil, s.errorf("list", prefix, fmt.Errorf("%w over HTTP", ErrListNotSupported))

@@ -113,6 +113,20 @@ func (s *Mem) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete implements Store.
+func (s *Mem) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return s.errorf("delete", key, err)
+	}
+	if err := CheckKey(key); err != nil {
+		return s.errorf("delete", key, err)
+	}
+	s.mu.Lock()
+	delete(s.objects, key)
+	s.mu.Unlock()
+	return nil
+}
+
 // List implements Store.
 func (s *Mem) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {

@@ -12,3 +12,7 @@ type readOnly struct{ Store }
 func (r readOnly) Put(ctx context.Context, key string, data []byte) error {
 	return opError(r.URL(), "put", key, ErrReadOnly)
 }
+
+func (r readOnly) Delete(ctx context.Context, key string) error {
+	return opError(r.URL(), "delete", key, ErrReadOnly)
+}

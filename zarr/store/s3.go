@@ -305,6 +305,22 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
+// Delete implements Store with DeleteObject, which S3 answers with success
+// for a missing key too.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	if err := s.check(ctx, "delete", key); err != nil {
+		return err
+	}
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(s.prefix + key),
+	})
+	if err != nil && !isS3NotFound(err) {
+		return s.s3Error(ctx, "delete", key, err)
+	}
+	return nil
+}
+
 // List implements Store with ListObjectsV2, page by page.
 func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {

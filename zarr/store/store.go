@@ -58,6 +58,9 @@ type Store interface {
 	Stat(ctx context.Context, key string) (Info, error)
 	// Put writes the object whole, replacing any previous content.
 	Put(ctx context.Context, key string, data []byte) error
+	// Delete removes the object. A key that does not exist is not an error,
+	// so deleting twice (a retried cleanup) succeeds.
+	Delete(ctx context.Context, key string) error
 	// List returns the keys that start with prefix, sorted. An empty result
 	// is not an error. The prefix is a plain string prefix, not a directory:
 	// "a/b" matches "a/b/c" and "a/bc".
@@ -82,4 +85,20 @@ func GetInto(ctx context.Context, s Store, key string, buf []byte) ([]byte, erro
 		return bg.GetInto(ctx, key, buf)
 	}
 	return s.Get(ctx, key)
+}
+
+// DeletePrefix deletes every object whose key starts with prefix (a whole
+// Zarr store or group when prefix ends in "/" or is ""), and returns how
+// many it deleted.
+func DeletePrefix(ctx context.Context, s Store, prefix string) (int, error) {
+	keys, err := s.List(ctx, prefix)
+	if err != nil {
+		return 0, err
+	}
+	for i, k := range keys {
+		if err := s.Delete(ctx, k); err != nil {
+			return i, err
+		}
+	}
+	return len(keys), nil
 }

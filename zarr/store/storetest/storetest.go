@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Ranges", testRanges},
 		{"StatETagChanges", testStatETagChanges},
 		{"List", testList},
+		{"Delete", testDelete},
 		{"InvalidKeys", testInvalidKeys},
 		{"CancelledContext", testCancelledContext},
 		{"ConcurrentGets", testConcurrentGets},
@@ -158,6 +159,9 @@ func RunReadOnly(t *testing.T, newStore func(t *testing.T, content map[string][]
 		err := s.Put(ctx, "new", []byte("x"))
 		if !errors.Is(err, store.ErrReadOnly) {
 			t.Errorf("Put = %v, want ErrReadOnly", err)
+		}
+		if err := s.Delete(ctx, "a"); !errors.Is(err, store.ErrReadOnly) {
+			t.Errorf("Delete = %v, want ErrReadOnly", err)
 		}
 	})
 	t.Run("CancelledContext", func(t *testing.T) {
@@ -419,6 +423,41 @@ func testList(t *testing.T, s store.Store) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("List(%q) = %q, want %q", tc.prefix, got, tc.want)
 		}
+	}
+}
+
+// testDelete: Delete removes one object (not its neighbours or the keys
+// below a same-named prefix), a missing key is not an error, and
+// DeletePrefix removes a whole tree.
+func testDelete(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, k := range []string{"out.zarr/zarr.json", "out.zarr/v/c/0/0", "out.zarr/v/c/0/1", "keep/a", "out.zarrx"} {
+		put(t, s, k, []byte(k))
+	}
+	if err := s.Delete(ctx, "out.zarr/v/c/0/0"); err != nil {
+		t.Fatal(err)
+	}
+	checkNotFound(t, s, "out.zarr/v/c/0/0")
+	mustGet(t, s, "out.zarr/v/c/0/1", []byte("out.zarr/v/c/0/1"))
+	if err := s.Delete(ctx, "out.zarr/v/c/0/0"); err != nil {
+		t.Errorf("deleting a missing key: %v", err)
+	}
+	if err := s.Delete(ctx, "never/was"); err != nil {
+		t.Errorf("deleting a key that never existed: %v", err)
+	}
+	n, err := store.DeletePrefix(ctx, s, "out.zarr/")
+	if err != nil || n != 2 {
+		t.Fatalf("DeletePrefix = %d, %v; want 2 objects", n, err)
+	}
+	left, err := s.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(left, ",") != "keep/a,out.zarrx" {
+		t.Errorf("after DeletePrefix the store holds %v, want [keep/a out.zarrx]", left)
+	}
+	if err := s.Delete(ctx, "../x"); !errors.Is(err, store.ErrInvalidKey) {
+		t.Errorf("Delete(../x) = %v, want ErrInvalidKey", err)
 	}
 }
 
