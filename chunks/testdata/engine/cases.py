@@ -206,10 +206,16 @@ def main():
     cases = []
 
     def add(name, da, dsname, period, reducers, q=0.25, ddof=0, min_count=1, drop_partial=False,
-            time=None, bbox=None, sel=None):
+            time=None, bbox=None, sel=None, utc_offset=None):
         sub = da
         if sel is not None:
             sub = da.sel(**sel)
+        if utc_offset is not None:
+            # Periods of local days: bin the timestamps moved to local time.
+            sign = -1 if utc_offset.startswith("-") else 1
+            hh, mm = utc_offset.lstrip("+-").split(":")
+            shift = sign * (np.timedelta64(int(hh), "h") + np.timedelta64(int(mm), "m"))
+            sub = sub.assign_coords(time=sub.indexes["time"] + shift)
         labels, counts, outs, ids = expected(sub, period, reducers, q, ddof, min_count, drop_partial)
         if ids is not None and any(i is None for i in ids):
             ids = None
@@ -223,6 +229,8 @@ def main():
                "drop_partial": drop_partial}
         if time:
             req["time"] = time
+        if utc_offset is not None:
+            req["utc_offset"] = utc_offset
         if bbox:
             req["bbox"] = bbox
         cases.append({"name": name, "request": req, "labels": labels, "counts": counts, "outputs": files, "period_ids": ids,
@@ -261,7 +269,14 @@ def main():
     packed = write(base, os.path.join(OUT, "packed_v2.zarr"), 2, packed=True)
     for p in ["month", "week", "season"]:
         add(f"packed_v2_{p}", packed, "packed_v2.zarr", p, REDUCERS)
-    # 5. noleap and 360_day calendars.
+    # 5. 6-hourly data aggregated to local days and months (utc_offset).
+    th = pd.date_range("2020-01-30 00:00", periods=4 * 70, freq="6h")
+    sixh = write(cube(th, 5, 6, lat_desc=True, seed=4), os.path.join(OUT, "sixhourly_v3.zarr"), 3, chunks=(40, 5, 6))
+    add("sixhourly_day_utc", sixh, "sixhourly_v3.zarr", "day", ["sum", "mean", "count", "max"])
+    add("sixhourly_day_plus0700", sixh, "sixhourly_v3.zarr", "day", ["sum", "mean", "count", "max"], utc_offset="+07:00")
+    add("sixhourly_day_minus0530", sixh, "sixhourly_v3.zarr", "day", ["sum", "count", "first", "last"], utc_offset="-05:30")
+    add("sixhourly_month_minus0500", sixh, "sixhourly_v3.zarr", "month", ["sum", "count"], utc_offset="-05:00")
+    # 6. noleap and 360_day calendars.
     for cal in ["noleap", "360_day"]:
         tc = xr.date_range("2019-12-20", periods=800, freq="D", calendar=cal, use_cftime=True)
         c = cube(tc, 5, 6, lat_desc=True, seed=3)
