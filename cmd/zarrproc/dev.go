@@ -45,13 +45,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintln(stderr, "sample CHIRPS-like dataset written on first start and results in a local folder.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		fs.Usage()
-		return errUsage
 	}
 	level := slog.LevelInfo
 	if *verbose {
@@ -147,22 +142,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	printDevExample(stdout, "http://"+ln.Addr().String(), "file://"+filepath.ToSlash(sample), results)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	logger.Info("shutting down")
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntilDone(ctx, srv, ln, logger, 10*time.Second)
 }
 
 // embeddedRedis starts miniredis. asynq runs on it (its Lua scripts, pub/sub

@@ -5,9 +5,10 @@ import (
 	"strconv"
 )
 
-// envString returns the environment variable's value, or def.
-func envString(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
+// envOr returns the environment variable's value when it is set (even
+// empty: ZARRPROC_CORS_ORIGINS="" means no origins), else def.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
 		return v
 	}
 	return def

@@ -64,13 +64,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "usage: zarrproc inspect URL [--json] [--stats VARIABLE] [--anonymous]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseArgs(fs, args, 1)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	s, err := store.Open(ctx, pos[0], store.Options{Anonymous: *anon})
 	if err != nil {

@@ -94,6 +94,20 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseArgs parses a command's flags and requires exactly n positional
+// arguments, printing the usage otherwise.
+func parseArgs(fs *flag.FlagSet, args []string, n int) ([]string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != n {
+		fs.Usage()
+		return nil, errUsage
+	}
+	return pos, nil
+}
+
 // isTerminal reports whether w is an interactive terminal (for progress bars).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

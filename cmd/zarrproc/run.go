@@ -15,6 +15,7 @@ import (
 
 	"github.com/zarrproc/zarrproc/chunks"
 	"github.com/zarrproc/zarrproc/chunks/memo"
+	"github.com/zarrproc/zarrproc/jobs"
 )
 
 func init() {
@@ -55,9 +56,9 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&req.Format, "format", "zarr3", "output format: zarr3 or zarr2")
 	fs.BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	fs.IntVar(&conc, "concurrency", envInt("ZARRPROC_CONCURRENCY", 0), "tiles in flight (default: number of CPUs; env ZARRPROC_CONCURRENCY)")
-	fs.StringVar(&budget, "memory-budget", envString("ZARRPROC_MEMORY_BUDGET", "192MiB"), "memory budget, e.g. 512MiB, 2GiB (env ZARRPROC_MEMORY_BUDGET)")
+	fs.StringVar(&budget, "memory-budget", envOr("ZARRPROC_MEMORY_BUDGET", "192MiB"), "memory budget, e.g. 512MiB, 2GiB (env ZARRPROC_MEMORY_BUDGET)")
 	fs.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile (pprof) to `FILE`")
-	fs.StringVar(&cacheURL, "cache-redis-url", envString("ZARRPROC_CACHE_REDIS_URL", ""), "memoize per-chunk partial states in this Redis (`URL`, allkeys-lru; env ZARRPROC_CACHE_REDIS_URL; empty: no cache)")
+	fs.StringVar(&cacheURL, "cache-redis-url", os.Getenv("ZARRPROC_CACHE_REDIS_URL"), "memoize per-chunk partial states in this Redis (`URL`, allkeys-lru; env ZARRPROC_CACHE_REDIS_URL; empty: no cache)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -65,11 +66,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) > 0 {
 		return fmt.Errorf("unexpected argument %q", pos[0])
 	}
-	for _, r := range strings.Split(reducers, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			req.Reducers = append(req.Reducers, r)
-		}
-	}
+	req.Reducers = splitComma(reducers)
 	if quantile != "" {
 		q, err := strconv.ParseFloat(quantile, 64)
 		if err != nil {
@@ -90,7 +87,10 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if req.Output == "" && req.Variable != "" && req.Period != "" {
 		req.Output = fmt.Sprintf("%s_%s.zarr", req.Variable, req.Period)
 	}
-	mem, err := parseBytes(budget)
+	mem, err := jobs.ParseBytes(budget)
+	if err == nil && mem <= 0 {
+		err = fmt.Errorf("%q: must be more than 0", budget)
+	}
 	if err != nil {
 		return fmt.Errorf("--memory-budget: %w", err)
 	}
@@ -178,27 +178,4 @@ func parseBBox(s string) ([4]float64, error) {
 		b[i] = v
 	}
 	return b, nil
-}
-
-// parseBytes reads "512MiB", "2GiB", "1.5GB", "1000000".
-func parseBytes(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), 64)
-			if err != nil || v <= 0 {
-				return 0, fmt.Errorf("cannot read %q as a size", s)
-			}
-			return int64(v * u.mult), nil
-		}
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("cannot read %q as a size (e.g. 512MiB)", s)
-	}
-	return v, nil
 }

@@ -40,13 +40,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "\nTakes job tasks from the queue Redis until SIGTERM or SIGINT, then stops gracefully.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if _, err := parseArgs(fs, args, 0); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		fs.Usage()
-		return errUsage
 	}
 	if cfg.Queues, err = parseQueues(*queues); err != nil {
 		return err
