@@ -107,8 +107,8 @@ func (d *Dataset) DataVariables() []string {
 		for _, dim := range v.Dims {
 			isCoord[dim] = true
 		}
-		if gm, ok := v.Attrs["grid_mapping"].(string); ok {
-			isCoord[strings.Fields(strings.ReplaceAll(gm, ":", " "))[0]] = true
+		if gm := gridMappingVar(v.Attrs); gm != "" {
+			isCoord[gm] = true
 		}
 		if cs, ok := v.Attrs["coordinates"].(string); ok {
 			for _, c := range strings.Fields(cs) {
@@ -141,6 +141,17 @@ func (d *Dataset) Coordinate(ctx context.Context, dim string) (vals []float64, o
 	}
 	v.Coding.DecodeFloat64(vals)
 	return vals, true, nil
+}
+
+// gridMappingVar names the grid-mapping variable of a variable's
+// grid_mapping attribute: "spatial_ref", or the first name of CF's extended
+// form "crs: lat lon crs_2: x y". "" when there is none (or it is blank).
+func gridMappingVar(attrs map[string]any) string {
+	f := strings.Fields(strings.ReplaceAll(attrString(attrs, "grid_mapping"), ":", " "))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // attrString returns a string attribute, or "".

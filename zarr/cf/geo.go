@@ -110,8 +110,7 @@ func (d *Dataset) CRS(v *Variable) CRS {
 			break
 		}
 	}
-	if gm := attrString(v.Attrs, "grid_mapping"); gm != "" {
-		name := strings.Fields(strings.ReplaceAll(gm, ":", " "))[0]
+	if name := gridMappingVar(v.Attrs); name != "" {
 		if g, ok := d.vars[name]; ok {
 			c.GridMapping, c.GridMappingAttrs = name, g.Attrs
 			if c.WKT == "" {
