@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -267,17 +268,10 @@ func readFloat64s(t *testing.T, path string) []float64 {
 func index(shape []int, k int) string {
 	idx := make([]string, len(shape))
 	for i := len(shape) - 1; i >= 0; i-- {
-		idx[i] = itoa(k % shape[i])
+		idx[i] = strconv.Itoa(k % shape[i])
 		k /= shape[i]
 	}
 	return strings.Join(idx, ",")
-}
-
-func itoa(n int) string { return fmtInt(n) }
-
-func fmtInt(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 func equalInts(a, b []int) bool {

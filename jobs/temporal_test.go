@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"github.com/zarrproc/zarrproc/zarr/store"
+	"github.com/zarrproc/zarrproc/zarr/store/storetest"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -27,28 +28,7 @@ const chirpsFixture = "../testdata/fixtures/cf/chirps_v2.zarr"
 
 // copyDataset copies a fixture store into the test's temp dir (so a test
 // may corrupt it) and returns its directory.
-func copyDataset(t *testing.T, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), filepath.Base(src))
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func copyDataset(t *testing.T, src string) string { return storetest.CopyDir(t, src) }
 
 func chirpsInputs(dataset string) map[string]any {
 	return map[string]any{"dataset": dataset, "variable": "precip", "period": "month", "reducers": []any{"mean", "max"}}

@@ -97,28 +97,7 @@ func openMemo(t *testing.T, o *redis.Options, prefix, addr string, mo memo.Optio
 }
 
 // copyDataset copies the fixture into the test's temp dir.
-func copyDataset(t *testing.T) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "chirps.zarr")
-	err := filepath.WalkDir(chirpsFixture, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(chirpsFixture, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func copyDataset(t *testing.T) string { return storetest.CopyDir(t, chirpsFixture) }
 
 // chunkGets counts the source chunk objects fetched: the computations.
 type chunkGets struct{ n atomic.Int64 }
