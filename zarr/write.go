@@ -256,13 +256,58 @@ func (a *Array) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 	if err != nil {
 		return arrayError(a.Path, a.ChunkKey(idx), err)
 	}
+	return a.putChunk(ctx, idx, key, enc)
+}
+
+// EncodeChunk returns chunk data (decoded bytes of the full chunk shape, as
+// WriteChunk takes them) encoded by the array's codecs, or nil when it
+// holds only the fill value. The bytes depend only on the data and the
+// array's dtype, fill value, chunk shape and codecs: PutChunk stores them
+// in any array that has the same.
+func (a *Array) EncodeChunk(data []byte) ([]byte, error) {
+	if len(data) != a.pipeline.Spec().ByteSize() {
+		return nil, arrayError(a.Path, "", fmt.Errorf("chunk data of %d bytes, chunk %v needs %d", len(data), a.ChunkShape, a.pipeline.Spec().ByteSize()))
+	}
+	if codec.AllFill(data, a.FillValue.Bytes(), a.DType.Size()) {
+		return nil, nil
+	}
+	enc, err := a.pipeline.Encode(data)
+	if err != nil {
+		return nil, arrayError(a.Path, "", err)
+	}
+	return enc, nil
+}
+
+// PutChunk stores chunk idx as enc, bytes EncodeChunk returned. A nil enc
+// (a chunk of fill values only) removes the chunk, which then reads as
+// fill values.
+func (a *Array) PutChunk(ctx context.Context, idx []int, enc []byte) error {
+	if err := a.checkChunkIndex(idx); err != nil {
+		return arrayError(a.Path, "", err)
+	}
+	key := a.ChunkStoreKey(idx)
+	if enc == nil {
+		if err := a.Store.Delete(ctx, key); err != nil {
+			return arrayError(a.Path, a.ChunkKey(idx), err)
+		}
+		a.forgetShardIndex(key)
+		return nil
+	}
+	return a.putChunk(ctx, idx, key, enc)
+}
+
+func (a *Array) putChunk(ctx context.Context, idx []int, key string, enc []byte) error {
 	if err := a.Store.Put(ctx, key, enc); err != nil {
 		return arrayError(a.Path, a.ChunkKey(idx), err)
 	}
+	a.forgetShardIndex(key)
+	return nil
+}
+
+func (a *Array) forgetShardIndex(key string) {
 	a.indexes.mu.Lock()
 	delete(a.indexes.m, key)
 	a.indexes.mu.Unlock()
-	return nil
 }
 
 // Write stores data (C order, product(shape) elements converted from T) in
@@ -324,14 +369,34 @@ func (a *Array) coversChunk(idx []int, b box) bool {
 // WriteChunkFrom stores chunk idx from values of the full chunk shape,
 // converted from T.
 func WriteChunkFrom[T Number](ctx context.Context, a *Array, idx []int, data []T) error {
+	buf, err := chunkBytes(a, data)
+	if err != nil {
+		return arrayError(a.Path, a.ChunkKey(idx), err)
+	}
+	return a.WriteChunk(ctx, idx, buf)
+}
+
+// EncodeChunkFrom is EncodeChunk from values of the full chunk shape,
+// converted from T.
+func EncodeChunkFrom[T Number](a *Array, data []T) ([]byte, error) {
+	buf, err := chunkBytes(a, data)
+	if err != nil {
+		return nil, arrayError(a.Path, "", err)
+	}
+	return a.EncodeChunk(buf)
+}
+
+// chunkBytes converts values of the full chunk shape to the array's
+// decoded chunk bytes.
+func chunkBytes[T Number](a *Array, data []T) ([]byte, error) {
 	n := product(a.ChunkShape)
 	if len(data) != n {
-		return arrayError(a.Path, a.ChunkKey(idx), fmt.Errorf("data holds %d elements, chunk %v needs %d", len(data), a.ChunkShape, n))
+		return nil, fmt.Errorf("data holds %d elements, chunk %v needs %d", len(data), a.ChunkShape, n)
 	}
 	buf := make([]byte, a.pipeline.Spec().ByteSize())
 	zero := make([]int, len(a.ChunkShape))
 	if err := storeBox(buf, a.DType.Kind, data, box{srcShape: a.ChunkShape, srcStart: zero, dstShape: a.ChunkShape, dstStart: zero, count: a.ChunkShape}); err != nil {
-		return arrayError(a.Path, a.ChunkKey(idx), err)
+		return nil, err
 	}
-	return a.WriteChunk(ctx, idx, buf)
+	return buf, nil
 }
