@@ -68,6 +68,9 @@ func NewPlan(ctx context.Context, req Request, opts Options) (*Plan, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = runtime.GOMAXPROCS(0)
 	}
+	if opts.OutputChunkBytes <= 0 {
+		opts.OutputChunkBytes = 4 << 20
+	}
 	if opts.MemoryBudget <= 0 {
 		opts.MemoryBudget = DefaultMemoryBudget
 	}
@@ -268,8 +271,7 @@ func (p *Plan) layoutOutput() {
 			p.cx = (p.cx + 1) / 2
 		}
 	}
-	const targetChunkBytes = 4 << 20
-	p.tchunk = max(1, min(len(p.binning.Bins), targetChunkBytes/(p.cy*p.cx*p.elemSize())))
+	p.tchunk = max(1, min(len(p.binning.Bins), p.opts.OutputChunkBytes/(p.cy*p.cx*p.elemSize())))
 	ny, nx := p.y1-p.y0, p.x1-p.x0
 	for r := 0; r*p.cy < ny; r++ {
 		for c := 0; c*p.cx < nx; c++ {

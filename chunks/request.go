@@ -47,6 +47,10 @@ type Options struct {
 	// MemoryBudget bounds the bytes a tile may hold in partial states and
 	// decoded chunks (default 192 MiB, DefaultMemoryBudget); tiles split in space to fit it.
 	MemoryBudget int64
+	// OutputChunkBytes is the decoded size output chunks are laid out to
+	// (default 4 MiB): as many periods per chunk as fit. It changes the
+	// output's chunking, not its values.
+	OutputChunkBytes int
 	// OpenStore opens a store by URL (default store.Open with zero Options);
 	// the job system passes one that checks its allowlist.
 	OpenStore func(url string) (store.Store, error)
@@ -68,6 +72,50 @@ type Memo interface {
 	// that is down, slow or full must not fail the call: Do then runs
 	// compute and reports MemoBypass. The error is compute's.
 	Do(ctx context.Context, key *MemoKey, compute func(context.Context) (MemoValue, error)) (MemoValue, MemoOutcome, error)
+}
+
+// OutputMemo is a Memo that also keeps finished output chunks, encoded as
+// the output array stores them, under a content address of everything they
+// are computed from. A tile whose output chunks are all kept writes them
+// without reading a partial state or a source chunk; one whose chunks are
+// kept in part reads only the units the others need.
+type OutputMemo interface {
+	Memo
+	// LoadOutputs returns what is kept under each key, in order. A cache
+	// that is down, slow or empty returns misses (Found false).
+	LoadOutputs(ctx context.Context, keys []*OutputKey) []OutputValue
+	// StoreOutput keeps an encoded output chunk (nil: fill values only)
+	// under key. It never fails: a cache that cannot take it is skipped.
+	StoreOutput(ctx context.Context, key *OutputKey, chunk []byte)
+}
+
+// OutputKey names everything one encoded output chunk depends on: the memo
+// units it is reduced from and which of their runs land in which of its
+// periods, how the reducer finalizes, and how the array encodes chunks.
+type OutputKey struct {
+	// Dataset is the source store's URL (it scopes the generation).
+	Dataset string
+	// Units are the memo units with a run in the chunk's periods, in time
+	// order; Bins[u][r] is the period within the chunk (0 for its first)
+	// that run r of Units[u] lands in, or -1 for a run outside the chunk.
+	Units []*MemoKey
+	Bins  [][]int32
+	// Periods is the number of periods the chunk holds.
+	Periods int
+	// Reducer is the reducer with its parameters and min_count.
+	Reducer string
+	// Encoding fingerprints the output array's dtype, fill value, chunk
+	// shape and codecs.
+	Encoding string
+	// Engine is the engine's version for finalizing and laying out chunks.
+	Engine string
+}
+
+// OutputValue is what LoadOutputs found under one key: an encoded chunk,
+// nil for a chunk of fill values only.
+type OutputValue struct {
+	Found bool
+	Chunk []byte
 }
 
 // MemoKey names everything the partial states of a (tile, time chunk) unit
@@ -158,6 +206,9 @@ type TileStats struct {
 	CacheTooBig   int `json:"cache_too_big"`
 	// BytesSaved are the source bytes the hits did not read.
 	BytesSaved int64 `json:"bytes_saved"`
+	// OutputHits are the output chunks written from the cache as they were
+	// kept, without finalizing (one per output variable and chunk).
+	OutputHits int `json:"cache_output_hits"`
 }
 
 // CacheCounts are a run's memo outcomes, the summary's from_cache.
@@ -167,6 +218,8 @@ type CacheCounts struct {
 	Bypasses   int   `json:"bypasses"`
 	TooBig     int   `json:"too_big"`
 	BytesSaved int64 `json:"bytes_saved"`
+	// OutputChunks are the output chunks written as the cache kept them.
+	OutputChunks int `json:"output_chunks"`
 }
 
 // Summary describes a finished run.

@@ -82,6 +82,7 @@ func (s *TileStats) Add(o TileStats) {
 	s.CacheBypasses += o.CacheBypasses
 	s.CacheTooBig += o.CacheTooBig
 	s.BytesSaved += o.BytesSaved
+	s.OutputHits += o.OutputHits
 }
 
 // Summary describes the plan's output and what producing it cost.
@@ -90,7 +91,7 @@ func (p *Plan) Summary(total TileStats) Summary {
 		Output: p.Request.Output, Periods: len(p.binning.Bins), Shape: p.OutputShape(), Tiles: len(p.tiles),
 		Chunks: total.Chunks, BytesRead: total.BytesRead, Variables: p.OutputVariables(),
 		FromCache: CacheCounts{Hits: total.CacheHits, Misses: total.CacheMisses, Bypasses: total.CacheBypasses,
-			TooBig: total.CacheTooBig, BytesSaved: total.BytesSaved},
+			TooBig: total.CacheTooBig, BytesSaved: total.BytesSaved, OutputChunks: total.OutputHits},
 	}
 	if len(p.dates) > 0 {
 		s.TimeStart, s.TimeEnd = p.dates[0].String(), p.dates[len(p.dates)-1].String()

@@ -108,14 +108,29 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 	batches := make(chan tileBatch[T], prefetchDepth)
 	free := make(chan []T, prefetchDepth+2)
 	var spareParts chan *reduce.Set
+	var cached *tileOutputs // output chunks the cache kept, already written
 	if p.opts.Memo != nil {
 		spareParts = make(chan *reduce.Set, 64)
-		go produceMemo(ctx, p, srcs, th, tw, spareParts, batches)
+		kinds, err := p.stateKinds()
+		if err != nil {
+			return stats, err
+		}
+		ct := p.src.ChunkShape[p.taxis]
+		versions, done := p.statAhead(ctx, srcs, p.t0/ct, (p.t1-1)/ct)
+		if om, ok := p.opts.Memo.(OutputMemo); ok {
+			if cached, err = p.loadTileOutputs(ctx, om, i, srcs, versions, done, outputs, kinds); err != nil {
+				return stats, err
+			}
+			if cached != nil {
+				stats.OutputHits = cached.outputs()
+			}
+		}
+		go produceMemo(ctx, p, srcs, th, tw, kinds, versions, done, cached, spareParts, batches)
 	} else {
 		go produce(ctx, p, srcs, th, tw, free, batches)
 	}
 
-	w := newTileWriter[T](p, outputs, i)
+	w := newTileWriter[T](p, outputs, i, cached)
 	sets := make([]*reduce.Set, len(p.binning.Bins))
 	var spare []*reduce.Set
 	binSet := func(bin int) (*reduce.Set, error) {
@@ -134,6 +149,12 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 	finish := func(upTo int) error {
 		for ; next < len(sets) && p.lastStep[next] < upTo; next++ {
 			s := sets[next]
+			if cached.cachedBin(p, next) {
+				// Written from the cache; parts of it are only merged
+				// when they share a unit with a computed bin.
+				sets[next] = nil
+				continue
+			}
 			if s == nil { // a bin with no selected step: all missing
 				var err error
 				if s, err = reduce.NewSet(pixels, p.reducers, p.minCount); err != nil {
@@ -169,6 +190,13 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 		if m := b.memo; m != nil {
 			for _, part := range m.parts {
 				bin := p.binning.Index[part.step]
+				if cached.cachedBin(p, int(bin)) {
+					select {
+					case spareParts <- part.set:
+					default:
+					}
+					continue
+				}
 				if sets[bin] == nil {
 					// The bin's first part becomes its running Set: no copy.
 					sets[bin] = part.set
@@ -389,6 +417,7 @@ type tileWriter[T float] struct {
 	th, tw int
 	res    [][]T
 	chunks map[int]*outChunk[T]
+	cache  *tileOutputs // nil without an output memo
 }
 
 type outChunk[T float] struct {
@@ -396,9 +425,9 @@ type outChunk[T float] struct {
 	filled int
 }
 
-func newTileWriter[T float](p *Plan, outs []*zarr.Array, i int) *tileWriter[T] {
+func newTileWriter[T float](p *Plan, outs []*zarr.Array, i int, cache *tileOutputs) *tileWriter[T] {
 	_, _, th, tw := p.tileGeometry(i)
-	w := &tileWriter[T]{p: p, outs: outs, tile: p.tiles[i], th: th, tw: tw, chunks: map[int]*outChunk[T]{}}
+	w := &tileWriter[T]{p: p, outs: outs, tile: p.tiles[i], th: th, tw: tw, chunks: map[int]*outChunk[T]{}, cache: cache}
 	w.res = make([][]T, len(p.reducers))
 	for k := range w.res {
 		w.res[k] = make([]T, th*tw)
@@ -445,7 +474,11 @@ func (w *tileWriter[T]) finish(ctx context.Context, bin int, s *reduce.Set) erro
 	}
 	idx := []int{tb, w.tile[0], w.tile[1]}
 	for k, a := range w.outs {
-		if err := zarr.WriteChunkFrom(ctx, a, idx, oc.data[k]); err != nil {
+		var key *OutputKey
+		if w.cache != nil {
+			key = w.cache.keys[tb][k]
+		}
+		if err := writeOutputChunk(ctx, a, idx, oc.data[k], w.cache, key); err != nil {
 			return fmt.Errorf("writing %s: %w", a.Path, err)
 		}
 	}
@@ -482,7 +515,10 @@ type memoPart struct {
 // tile's partial states up first and fetches the chunk only on a miss. The
 // states are computed per run of one period, each in a fresh Set, whatever
 // the request, so that any request whose runs agree can reuse them.
-func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw int, spare chan *reduce.Set, out chan<- tileBatch[T]) {
+//
+// Time chunks that feed only output chunks the cache kept (cached) are not
+// looked up: they go out as hits with no parts.
+func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw int, kinds string, versions [][]chunkVersion, done []chan struct{}, cached *tileOutputs, spare chan *reduce.Set, out chan<- tileBatch[T]) {
 	defer close(out)
 	r := newChunkReader[T](p, srcs, th, tw)
 	ct := r.ct
@@ -509,10 +545,16 @@ func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, t
 		}
 	}
 	read := ctx.Value(bytesReadKey{}).(*atomic.Int64)
-	versions, done := p.statAhead(ctx, srcs, p.t0/ct, (p.t1-1)/ct)
 	var buf []T
 	for c := p.t0 / ct; c <= (p.t1-1)/ct; c++ {
 		s0, s1 := max(p.t0, c*ct), min(p.t1, (c+1)*ct)
+		if u := c - p.t0/ct; cached.skipUnit(u) {
+			mb := &memoBatch{outcome: MemoHit, sourceBytes: cached.skipped[u]}
+			if !send(tileBatch[T]{step: s0 - p.t0, steps: s1 - s0, memo: mb}) {
+				return
+			}
+			continue
+		}
 		runs := p.memoRuns(s0, s1)
 		compute := func(ctx context.Context) (MemoValue, error) {
 			var unit atomic.Int64
@@ -535,7 +577,7 @@ func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, t
 		case <-ctx.Done():
 			return
 		}
-		key, err := p.memoKey(srcs, versions[c-p.t0/ct], scratch.Kinds(), c, s0, s1, th, tw, runs)
+		key, err := p.memoKey(srcs, versions[c-p.t0/ct], kinds, c, s0, s1, th, tw, runs)
 		if err == nil {
 			val, outcome, err = p.opts.Memo.Do(ctx, key, compute)
 		} else {
@@ -610,9 +652,10 @@ func (p *Plan) memoKey(srcs []tileSource, versions []chunkVersion, kinds string,
 	return k, nil
 }
 
-// chunkVersion is a source chunk's store key and object version.
+// chunkVersion is a source chunk's store key, object version and size.
 type chunkVersion struct {
 	key, etag string
+	size      int64
 	err       error
 }
 
@@ -650,7 +693,7 @@ func (p *Plan) statAhead(ctx context.Context, srcs []tileSource, c0, c1 int) (ve
 					if err != nil && !errors.Is(err, store.ErrNotFound) {
 						v.err = fmt.Errorf("stat %s: %w", v.key, err)
 					}
-					v.etag = info.ETag
+					v.etag, v.size = info.ETag, info.Size
 				}()
 			}
 			go func() { wg.Wait(); close(done[i]) }()

@@ -23,6 +23,7 @@ type workerMetrics struct {
 	chunks    prometheus.Counter
 	bytesRead prometheus.Counter
 	cache     *prometheus.CounterVec
+	outputs   prometheus.Counter
 }
 
 func newWorkerMetrics() *workerMetrics {
@@ -52,11 +53,15 @@ func newWorkerMetrics() *workerMetrics {
 			Name: "zarrproc_worker_memo_total",
 			Help: "Memo outcomes of tiles' (tile, time chunk) units: hit, miss, bypass (cache Redis away), too_big.",
 		}, []string{"outcome"}),
+		outputs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "zarrproc_worker_memo_output_chunks_total",
+			Help: "Output chunks tiles wrote as the memo kept them, without finalizing (one per output variable and chunk).",
+		}),
 	}
 }
 
 func (m *workerMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.tasks, m.duration, m.inFlight, m.chunks, m.bytesRead, m.cache}
+	return []prometheus.Collector{m.tasks, m.duration, m.inFlight, m.chunks, m.bytesRead, m.cache, m.outputs}
 }
 
 // middleware measures every task the worker handles.
@@ -91,6 +96,7 @@ func (m *workerMetrics) tile(stats any) {
 	m.cache.WithLabelValues("miss").Add(float64(st.CacheMisses))
 	m.cache.WithLabelValues("bypass").Add(float64(st.CacheBypasses))
 	m.cache.WithLabelValues("too_big").Add(float64(st.CacheTooBig))
+	m.outputs.Add(float64(st.OutputHits))
 }
 
 // RegisterMetrics registers the worker's metrics on reg (`zarrproc worker

@@ -91,7 +91,7 @@ func TestTemporalAggregateJob(t *testing.T) {
 	cacheCfg.AllowedStores = cfg.AllowedStores
 	cq := openQueue(t, cacheCfg)
 	startWorker(t, cacheCfg)
-	var hits []float64
+	var hits, outputs []float64
 	for run := range 3 {
 		if run == 2 {
 			if _, err := cq.InvalidateCache(ctx, ds); err != nil {
@@ -110,11 +110,15 @@ func TestTemporalAggregateJob(t *testing.T) {
 		sum := cj.Outputs["summary"].(map[string]any)
 		fromCache, _ := sum["from_cache"].(map[string]any)
 		h, _ := fromCache["hits"].(float64)
-		hits = append(hits, h)
+		o, _ := fromCache["output_chunks"].(float64)
+		hits, outputs = append(hits, h), append(outputs, o)
 		cq.Dismiss(ctx, cj.ID)
 	}
 	if hits[0] != 0 || hits[1] == 0 || hits[2] != 0 {
 		t.Errorf("cache hits of the first, second and after-invalidation runs: %v, want 0, some, 0", hits)
+	}
+	if outputs[0] != 0 || outputs[1] == 0 || outputs[2] != 0 {
+		t.Errorf("output chunks from cache of the first, second and after-invalidation runs: %v, want 0, some, 0", outputs)
 	}
 	if st, err := cq.CacheStats(ctx); err != nil || st == nil {
 		t.Errorf("cache stats: %v %v", st, err)

@@ -19,8 +19,18 @@ type Counts struct {
 	// BytesSaved are the source bytes the hits did not read.
 	BytesSaved int64 `json:"bytes_saved"`
 	// StoredBytes are the (compressed) bytes written to the cache.
-	StoredBytes int64   `json:"stored_bytes"`
-	HitRatio    float64 `json:"hit_ratio"`
+	StoredBytes int64 `json:"stored_bytes"`
+	// HitRatio is Hits over the partial-state lookups.
+	HitRatio float64 `json:"hit_ratio"`
+	// OutputHits and OutputMisses are the lookups of finished output
+	// chunks that found one or not, OutputStored the chunks kept,
+	// OutputTooBig those over the value cap; OutputHitRatio is OutputHits
+	// over the lookups.
+	OutputHits     int64   `json:"output_hits"`
+	OutputMisses   int64   `json:"output_misses"`
+	OutputStored   int64   `json:"output_stored"`
+	OutputTooBig   int64   `json:"output_too_big"`
+	OutputHitRatio float64 `json:"output_hit_ratio"`
 }
 
 type counter int
@@ -32,10 +42,14 @@ const (
 	cTooBig
 	cBytesSaved
 	cStoredBytes
+	cOutputHits
+	cOutputMisses
+	cOutputStored
+	cOutputTooBig
 	numCounters
 )
 
-var counterNames = [numCounters]string{"hits", "misses", "bypasses", "too_big", "bytes_saved", "stored_bytes"}
+var counterNames = [numCounters]string{"hits", "misses", "bypasses", "too_big", "bytes_saved", "stored_bytes", "output_hits", "output_misses", "output_stored", "output_too_big"}
 
 // counters keeps this process's totals and what is not yet added to the
 // shared counters in Redis (a hash flushed every flushInterval, so the API
@@ -53,9 +67,13 @@ func (c *counters) add(k counter, n int64) {
 
 func countsOf(v [numCounters]int64) Counts {
 	s := Counts{Hits: v[cHits], Misses: v[cMisses], Bypasses: v[cBypasses], TooBig: v[cTooBig],
-		BytesSaved: v[cBytesSaved], StoredBytes: v[cStoredBytes]}
+		BytesSaved: v[cBytesSaved], StoredBytes: v[cStoredBytes],
+		OutputHits: v[cOutputHits], OutputMisses: v[cOutputMisses], OutputStored: v[cOutputStored], OutputTooBig: v[cOutputTooBig]}
 	if n := s.Hits + s.Misses + s.TooBig + s.Bypasses; n > 0 {
 		s.HitRatio = float64(s.Hits) / float64(n)
+	}
+	if n := s.OutputHits + s.OutputMisses; n > 0 {
+		s.OutputHitRatio = float64(s.OutputHits) / float64(n)
 	}
 	return s
 }

@@ -10,6 +10,12 @@
 // dataset in O(1) (Invalidate); a TTL with jitter bounds memory. Values are
 // zstd-compressed and capped in size.
 //
+// A Memo is also a chunks.OutputMemo: it keeps finished output chunks, as
+// the output array encodes them, under OutputKeyString, a hash of the
+// addresses of the units the chunk is reduced from and of how the engine
+// finalizes and encodes it. A repeated request then writes its output
+// without merging or finalizing anything.
+//
 // The cache is an optimisation only: every Redis call has a short timeout,
 // an error or timeout makes Do compute without the cache (a bypass), and a
 // circuit breaker stops paying a timeout per chunk while Redis is away.

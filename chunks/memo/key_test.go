@@ -69,6 +69,57 @@ func TestKeyChangesWithEveryComponent(t *testing.T) {
 	}
 }
 
+func baseOutputKey() *chunks.OutputKey {
+	second := baseKey()
+	second.Window = [2]int{0, 10}
+	second.Runs = []int{10}
+	return &chunks.OutputKey{
+		Dataset: "s3://chirps/v2.zarr", Units: []*chunks.MemoKey{baseKey(), second},
+		Bins:    [][]int32{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, {12}},
+		Periods: 13, Reducer: "mean q=0 ddof=0 min_count=1",
+		Encoding: "float32 fill=0000c07f chunks=[104 100 100] [zstd]", Engine: "output-1",
+	}
+}
+
+// TestOutputKeyChangesWithEveryComponent: anything an output chunk depends
+// on is in its key, the units' own keys among them.
+func TestOutputKeyChangesWithEveryComponent(t *testing.T) {
+	base := OutputKeyString(baseOutputKey(), 0)
+	if again := OutputKeyString(baseOutputKey(), 0); again != base || len(base) != 40 {
+		t.Fatalf("key %q then %q", base, again)
+	}
+	changes := map[string]func(k *chunks.OutputKey){
+		"dataset":       func(k *chunks.OutputKey) { k.Dataset = "s3://chirps/v3.zarr" },
+		"unit etag":     func(k *chunks.OutputKey) { k.Units[1].Chunks[0].ETag = `"new"` },
+		"unit runs":     func(k *chunks.OutputKey) { k.Units[0].Runs[0], k.Units[0].Runs[1] = 30, 29 },
+		"fewer units":   func(k *chunks.OutputKey) { k.Units, k.Bins = k.Units[:1], k.Bins[:1] },
+		"unit order":    func(k *chunks.OutputKey) { k.Units[0], k.Units[1] = k.Units[1], k.Units[0] },
+		"run's period":  func(k *chunks.OutputKey) { k.Bins[1][0] = 11 },
+		"run outside":   func(k *chunks.OutputKey) { k.Bins[1][0] = -1 },
+		"periods":       func(k *chunks.OutputKey) { k.Periods = 14 },
+		"reducer":       func(k *chunks.OutputKey) { k.Reducer = "mean q=0 ddof=0 min_count=2" },
+		"encoding":      func(k *chunks.OutputKey) { k.Encoding = "float32 fill=0000c07f chunks=[52 100 100] [zstd]" },
+		"engine":        func(k *chunks.OutputKey) { k.Engine = "output-2" },
+		"bins boundary": func(k *chunks.OutputKey) { k.Bins = [][]int32{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {11, 12}} },
+	}
+	seen := map[string]string{base: "base"}
+	for name, change := range changes {
+		k := baseOutputKey()
+		change(k)
+		got := OutputKeyString(k, 0)
+		if other, dup := seen[got]; dup {
+			t.Errorf("changing %s gives the key of %s", name, other)
+		}
+		seen[got] = name
+	}
+	if OutputKeyString(baseOutputKey(), 1) == base {
+		t.Error("the dataset generation does not change the key")
+	}
+	if OutputKeyString(baseOutputKey(), 0) == Key(baseKey(), 0) {
+		t.Error("an output key equals a unit key")
+	}
+}
+
 func TestDatasetID(t *testing.T) {
 	for in, want := range map[string]string{
 		"s3://chirps/v2.zarr/": "s3://chirps/v2.zarr",

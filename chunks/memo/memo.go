@@ -24,7 +24,8 @@ import (
 // Options tune a Memo; the zero value of each field is its default.
 type Options struct {
 	// Prefix starts every key the memo writes (default "zarrproc:"): entries
-	// are Prefix+"m:"+Key, locks Prefix+"lock:"+Key, generations
+	// are Prefix+"m:"+Key (partial states) and Prefix+"m:o:"+OutputKeyString
+	// (finished output chunks), locks Prefix+"lock:"+Key, generations
 	// Prefix+"gen:"+hash(dataset). Clear deletes only entries and locks.
 	Prefix string
 	// Timeout bounds each Redis call (default 200ms). A value of a few MB
@@ -39,6 +40,10 @@ type Options struct {
 	// MaxValueBytes caps a stored (compressed) value (default 4 MiB);
 	// larger ones are not cached and are counted as too big.
 	MaxValueBytes int
+	// MaxOutputBytes caps a kept output chunk (default 6 MiB: the engine
+	// lays output chunks out to about 4 MiB decoded, and an incompressible
+	// one comes out a little larger); larger ones are counted too big.
+	MaxOutputBytes int
 	// LockTTL is how long a worker's compute lock on a unit lasts (default
 	// 30s); LockWait how long another worker waits for that computation's
 	// result before computing the unit itself (default 5s).
@@ -62,6 +67,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxValueBytes <= 0 {
 		o.MaxValueBytes = 4 << 20
+	}
+	if o.MaxOutputBytes <= 0 {
+		o.MaxOutputBytes = 6 << 20
 	}
 	if o.LockTTL <= 0 {
 		o.LockTTL = 30 * time.Second

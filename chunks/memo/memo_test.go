@@ -41,6 +41,9 @@ const memoTestDB = 7
 const (
 	chirpsFixture = "../../testdata/fixtures/cf/chirps_v2.zarr"
 	units         = 12
+	// outputs are the output chunks of request: one time chunk per tile,
+	// one per reducer.
+	outputs = 4 * 2
 )
 
 func redisOptions(t *testing.T) *redis.Options {
@@ -126,10 +129,15 @@ func request(t *testing.T, dataset string) chunks.Request {
 
 func runWith(t *testing.T, req chunks.Request, m chunks.Memo, gets *chunkGets, progress func(int, int)) chunks.Summary {
 	t.Helper()
+	return runOpts(t, req, chunks.Options{Memo: m, Progress: progress}, gets)
+}
+
+func runOpts(t *testing.T, req chunks.Request, opts chunks.Options, gets *chunkGets) chunks.Summary {
+	t.Helper()
 	if gets == nil {
 		gets = &chunkGets{}
 	}
-	opts := chunks.Options{Concurrency: 2, Memo: m, OpenStore: gets.open, Progress: progress}
+	opts.Concurrency, opts.OpenStore = 2, gets.open
 	sum, err := chunks.Run(context.Background(), req, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +215,9 @@ func TestRepeatRequestServedFromCache(t *testing.T) {
 	gets := &chunkGets{}
 	s2 := runWith(t, again, m, gets, nil)
 	wantCounts(t, "repeat", s2.FromCache, units, 0)
+	if s1.FromCache.OutputChunks != 0 || s2.FromCache.OutputChunks != outputs {
+		t.Fatalf("output chunks from cache: %d cold, %d repeat; want 0, %d", s1.FromCache.OutputChunks, s2.FromCache.OutputChunks, outputs)
+	}
 	if s2.Chunks != 0 || gets.n.Load() != 0 || s2.BytesRead != 0 {
 		t.Fatalf("repeat run read %d chunks (%d fetched, %d bytes), want none", s2.Chunks, gets.n.Load(), s2.BytesRead)
 	}
@@ -227,8 +238,10 @@ func TestRepeatRequestServedFromCache(t *testing.T) {
 			}
 		}
 	}
+	// The repeat wrote the kept output chunks and looked no state up.
 	st := m.Stats(context.Background())
-	if !st.Connected || st.RedisVersion == "" || st.Keys != units || st.Process.Hits != units || st.Process.Misses != units || st.Process.HitRatio != 0.5 {
+	if p := st.Process; !st.Connected || st.RedisVersion == "" || st.Keys != units+outputs || p.Hits != 0 || p.Misses != units ||
+		p.OutputMisses != outputs || p.OutputStored != outputs || p.OutputHits != outputs || p.OutputHitRatio != 0.5 {
 		t.Fatalf("stats %+v", st)
 	}
 	// Entries live TTL plus up to 10% jitter; no compute lock is left.
@@ -258,8 +271,123 @@ func TestRepeatRequestServedFromCache(t *testing.T) {
 	// Another process (the API server) sees the counts once flushed.
 	other := openMemo(t, o, m.Prefix(), "", memo.Options{})
 	m.Close()
-	if st := other.Stats(context.Background()); st.Hits != units || st.Misses != units || st.BytesSaved != s1.BytesRead || st.Process.Hits != 0 {
+	if st := other.Stats(context.Background()); st.OutputHits != outputs || st.Misses != units || st.StoredBytes == 0 || st.Process.OutputHits != 0 {
 		t.Fatalf("stats from another process %+v", st)
+	}
+}
+
+// outputEntries connects to the test Redis and lists m's output chunk
+// entries, which must be one per output chunk of request.
+func outputEntries(t *testing.T, o *redis.Options, m *memo.Memo) (*redis.Client, []string) {
+	t.Helper()
+	rdb := redis.NewClient(o)
+	t.Cleanup(func() { rdb.Close() })
+	keys, _, err := rdb.Scan(context.Background(), 0, m.Prefix()+"m:o:*", 1000).Result()
+	if err != nil || len(keys) != outputs {
+		t.Fatalf("%d output chunk entries (%v), want %d", len(keys), err, outputs)
+	}
+	return rdb, keys
+}
+
+// TestRepeatServedFromPartialStates: with the output chunks evicted (they
+// are the largest entries, so allkeys-lru drops them first) a repeat is
+// served from the partial states alone, reads nothing and writes the same
+// bytes; it keeps the output chunks again.
+func TestRepeatServedFromPartialStates(t *testing.T) {
+	o := redisOptions(t)
+	m := openMemo(t, o, testPrefix(t, o), "", memo.Options{})
+	ds := copyDataset(t)
+	first := request(t, ds)
+	s1 := runWith(t, first, m, nil, nil)
+
+	rdb, keys := outputEntries(t, o, m)
+	ctx := context.Background()
+	if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	again := request(t, ds)
+	gets := &chunkGets{}
+	s2 := runWith(t, again, m, gets, nil)
+	wantCounts(t, "repeat from states", s2.FromCache, units, 0)
+	if s2.FromCache.OutputChunks != 0 || gets.n.Load() != 0 || s2.FromCache.BytesSaved != s1.BytesRead {
+		t.Fatalf("repeat from states: %+v, %d chunks fetched", s2, gets.n.Load())
+	}
+	if !sameOutput(t, first.Output, again.Output) {
+		t.Fatal("the repeat from partial states differs from the first run")
+	}
+	if st := m.Stats(ctx); st.Process.Hits != units || st.Process.OutputStored != 2*outputs || st.Keys != units+outputs {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestOutputChunksKeptPerChunk: with one month per output chunk, a source
+// chunk rewritten in February recomputes February's output chunk of its
+// tile alone; January's is written as kept, and the source time chunk that
+// feeds only January is neither fetched nor looked up.
+func TestOutputChunksKeptPerChunk(t *testing.T) {
+	o := redisOptions(t)
+	m := openMemo(t, o, testPrefix(t, o), "", memo.Options{})
+	ds := copyDataset(t)
+	// 4×5-pixel tiles of float32: 80 bytes hold one period.
+	opts := chunks.Options{Memo: m, OutputChunkBytes: 80}
+	first := request(t, ds)
+	s := runOpts(t, first, opts, nil)
+	if s.FromCache.Misses != units {
+		t.Fatalf("cold: %+v", s.FromCache)
+	}
+
+	// Rewrite chunk 2.0.0 (14–23 February, the north-west tile).
+	rewriteChunk(t, ds, "2.0.0")
+
+	after := request(t, ds)
+	gets := &chunkGets{}
+	s = runOpts(t, after, opts, gets)
+	// North-west tile: January kept (2 reducers); 15–29 January only
+	// feeds it (skipped, a hit); 30 January – 13 February is looked up
+	// (a hit: its February run is needed); 14–23 February recomputed.
+	// The three other tiles: both months kept.
+	wantCounts(t, "after rewrite", s.FromCache, units-1, 1)
+	if s.FromCache.OutputChunks != 2+3*4 || gets.n.Load() != 1 {
+		t.Fatalf("after rewrite: %d output chunks from cache, %d chunks fetched; want 14, 1", s.FromCache.OutputChunks, gets.n.Load())
+	}
+	cold := request(t, ds)
+	runOpts(t, cold, chunks.Options{Memo: openMemo(t, o, testPrefix(t, o), "", memo.Options{}), OutputChunkBytes: 80}, nil)
+	if !sameOutput(t, after.Output, cold.Output) {
+		t.Fatal("after a rewrite, the output differs from a cold run on the new data")
+	}
+	if sameOutput(t, after.Output, first.Output) {
+		t.Fatal("the output did not change with the data")
+	}
+	plain := request(t, ds)
+	runOpts(t, plain, chunks.Options{OutputChunkBytes: 80}, nil)
+	if !sameOutput(t, after.Output, plain.Output) {
+		t.Fatal("the output differs from a run without cache")
+	}
+}
+
+// TestCorruptOutputEntryIsRecomputed: an output chunk entry that is not
+// one is dropped and the chunk recomputed from the partial states.
+func TestCorruptOutputEntryIsRecomputed(t *testing.T) {
+	o := redisOptions(t)
+	m := openMemo(t, o, testPrefix(t, o), "", memo.Options{})
+	ds := copyDataset(t)
+	first := request(t, ds)
+	runWith(t, first, m, nil, nil)
+	rdb, keys := outputEntries(t, o, m)
+	ctx := context.Background()
+	for i, k := range keys {
+		junk := []string{"", "ZPO1", "ZPO1\x07abc", "not an output chunk"}[i%4]
+		if err := rdb.Set(ctx, k, junk, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := request(t, ds)
+	s := runWith(t, again, m, nil, nil)
+	if s.FromCache.OutputChunks != 0 || s.FromCache.Hits != units {
+		t.Fatalf("from_cache %+v, want no output chunk and every state from cache", s.FromCache)
+	}
+	if !sameOutput(t, first.Output, again.Output) {
+		t.Fatal("output differs after corrupt output chunk entries")
 	}
 }
 
@@ -325,6 +453,24 @@ func coord(t *testing.T, ds, name string) []float64 {
 	return v
 }
 
+// rewriteChunk overwrites precip chunk key of the dataset with the content
+// of chunk 0.0.0, with a new modification time (a new ETag).
+func rewriteChunk(t *testing.T, ds, key string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ds, "precip", "0.0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(ds, "precip", key)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(p, future, future); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRewrittenChunkIsRecomputed(t *testing.T) {
 	o := redisOptions(t)
 	m := openMemo(t, o, testPrefix(t, o), "", memo.Options{})
@@ -332,18 +478,8 @@ func TestRewrittenChunkIsRecomputed(t *testing.T) {
 	first := request(t, ds)
 	runWith(t, first, m, nil, nil)
 
-	// Rewrite chunk 1.0.0 (days 15–29, the north-west tile) with the
-	// content of chunk 0.0.0.
-	b, err := os.ReadFile(filepath.Join(ds, "precip", "0.0.0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(ds, "precip", "1.0.0")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	future := time.Now().Add(time.Hour)
-	os.Chtimes(p, future, future)
+	// Rewrite chunk 1.0.0 (days 15–29, the north-west tile).
+	rewriteChunk(t, ds, "1.0.0")
 
 	after := request(t, ds)
 	gets := &chunkGets{}
@@ -405,8 +541,8 @@ func TestClearAndInvalidate(t *testing.T) {
 	ds := copyDataset(t)
 	ctx := context.Background()
 	runWith(t, request(t, ds), m, nil, nil)
-	if st := m.Stats(ctx); st.Keys != units {
-		t.Fatalf("%d keys after a run, want %d", st.Keys, units)
+	if st := m.Stats(ctx); st.Keys != units+outputs {
+		t.Fatalf("%d keys after a run, want %d", st.Keys, units+outputs)
 	}
 	// Invalidate: the same request misses everything, whatever the URL form.
 	if _, err := m.Invalidate(ctx, ds+"/"); err != nil {
@@ -424,8 +560,8 @@ func TestClearAndInvalidate(t *testing.T) {
 	wantCounts(t, "other dataset invalidated", s.FromCache, units, 0)
 
 	n, err := m.Clear(ctx)
-	if err != nil || n != 2*units {
-		t.Fatalf("Clear deleted %d keys (%v), want %d", n, err, 2*units)
+	if err != nil || n != 2*(units+outputs) {
+		t.Fatalf("Clear deleted %d keys (%v), want %d", n, err, 2*(units+outputs))
 	}
 	if st := m.Stats(ctx); st.Keys != 0 {
 		t.Fatalf("%d keys after Clear", st.Keys)
@@ -436,7 +572,7 @@ func TestClearAndInvalidate(t *testing.T) {
 
 func TestValuesOverTheCapAreNotCached(t *testing.T) {
 	o := redisOptions(t)
-	m := openMemo(t, o, testPrefix(t, o), "", memo.Options{MaxValueBytes: 64})
+	m := openMemo(t, o, testPrefix(t, o), "", memo.Options{MaxValueBytes: 64, MaxOutputBytes: 64})
 	ds := copyDataset(t)
 	for range 2 {
 		s := runWith(t, request(t, ds), m, nil, nil)
@@ -444,7 +580,7 @@ func TestValuesOverTheCapAreNotCached(t *testing.T) {
 			t.Fatalf("from_cache %+v, want every unit too big", fc)
 		}
 	}
-	if st := m.Stats(context.Background()); st.Keys != 0 || st.Process.TooBig != 2*units {
+	if st := m.Stats(context.Background()); st.Keys != 0 || st.Process.TooBig != 2*units || st.Process.OutputTooBig != 2*outputs {
 		t.Fatalf("stats %+v", st)
 	}
 }

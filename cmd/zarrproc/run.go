@@ -145,8 +145,8 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		sum.Seconds, float64(sum.BytesRead)/1e6/max(sum.Seconds, 1e-9), sum.Tiles)
 	if opts.Memo != nil {
 		fc := sum.FromCache
-		fmt.Fprintf(stdout, "from cache: %d hits, %d misses, %d bypasses, %d too big; %.1f MB not read\n",
-			fc.Hits, fc.Misses, fc.Bypasses, fc.TooBig, float64(fc.BytesSaved)/1e6)
+		fmt.Fprintf(stdout, "from cache: %d hits, %d misses, %d bypasses, %d too big; %.1f MB not read; %d output chunks as kept\n",
+			fc.Hits, fc.Misses, fc.Bypasses, fc.TooBig, float64(fc.BytesSaved)/1e6, fc.OutputChunks)
 	}
 	return nil
 }
