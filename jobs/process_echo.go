@@ -15,7 +15,7 @@ func echoProcess() *process {
 		"doubleInput":        {Title: "A number", Schema: map[string]any{"type": "number"}},
 		"integerInput":       {Title: "An integer", Schema: map[string]any{"type": "integer"}},
 		"booleanInput":       {Title: "A boolean", Schema: map[string]any{"type": "boolean"}},
-		"arrayInput":         {Title: "An array", Schema: map[string]any{"type": "array"}},
+		"arrayInput":         {Title: "An array", Schema: map[string]any{"type": "array", "items": map[string]any{}}},
 		"complexObjectInput": {Title: "An object", Schema: map[string]any{"type": "object"}},
 	}
 	inputs := map[string]InputDescription{
