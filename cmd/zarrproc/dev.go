@@ -53,6 +53,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	routeRedisLogs(logger)
 
 	dir, err := filepath.Abs(*dataDir)
 	if err != nil {

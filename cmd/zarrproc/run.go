@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
@@ -108,6 +109,7 @@ func runProcess(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if cacheURL != "" {
+		routeRedisLogs(slog.Default())
 		m, err := memo.Open(cacheURL, memo.Options{})
 		if err != nil {
 			return fmt.Errorf("--cache-redis-url: %w", err)

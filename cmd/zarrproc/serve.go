@@ -75,6 +75,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})).With("component", "serve")
 	cfg.Logger = logger
+	routeRedisLogs(logger)
 	if cfg.QueueRedisURL == "" && cfg.Redis == nil {
 		return fmt.Errorf("no queue Redis: set --queue-redis, %s or %s", jobs.EnvQueueRedisURL, jobs.EnvRedisURL)
 	}

@@ -52,6 +52,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		level = slog.LevelDebug
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})).With("component", "worker")
+	routeRedisLogs(cfg.Logger)
 	w, err := jobs.NewWorker(ctx, cfg)
 	if err != nil {
 		return err
