@@ -103,36 +103,81 @@ func fromMS(s string) time.Time {
 	return time.UnixMilli(n).UTC()
 }
 
-// create writes a new record and indexes it.
-func (r *records) create(ctx context.Context, rec *record) error {
+// createScript writes a new record and indexes it, and, when the client's
+// jobs are limited, admits it against the limit in the same atomic step:
+// the client's set is cleaned of jobs that ended or expired, the rest
+// counted, and the job is written and added to the set only under the
+// limit. A refused job is never written, so it is never listed nor run, and
+// an admitted one is never in the set without its record.
+//
+// KEYS: the record, the time index, the client's set (absent: no limit).
+// ARGV: the ID, retention (ms), creation (ms), the index's cutoff (ms), the
+// limit, the record key's prefix (jobKey("")), then the record's
+// field-value pairs.
+//
+// The records of the set's members are read under keys the script builds
+// from that prefix, not passed in KEYS: they are known only once the set is
+// read. That is sound on the queue Redis, a single instance, not on a
+// cluster.
+var createScript = redis.NewScript(`
+if #KEYS == 3 then
+  local active = 0
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    local st = redis.call('HGET', ARGV[6] .. id, 'status')
+    if st == 'accepted' or st == 'running' then
+      active = active + 1
+    else
+      redis.call('SREM', KEYS[3], id)
+    end
+  end
+  if active >= tonumber(ARGV[5]) then return {0, active} end
+  redis.call('SADD', KEYS[3], ARGV[1])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
+return {1, 0}
+`)
+
+// create writes a new record and indexes it. When maxClientJobs > 0 and
+// the job has a client, it is created only if the client has fewer jobs
+// accepted or running; otherwise nothing is written and the error wraps
+// ErrLimit.
+func (r *records) create(ctx context.Context, rec *record, maxClientJobs int) error {
 	inputs, err := json.Marshal(rec.Inputs)
 	if err != nil {
 		return fmt.Errorf("job %s: inputs: %w", rec.ID, err)
 	}
-	fields := map[string]any{
-		fProcess:    rec.ProcessID,
-		fStatus:     string(rec.Status),
-		fCreated:    ms(rec.Created),
-		fUpdated:    ms(rec.Updated),
-		fDone:       0,
-		fTotal:      rec.Total,
-		fInputs:     inputs,
-		fClient:     rec.Client,
-		fQueue:      rec.Queue,
-		fOutputURL:  rec.OutputURL,
-		fFingerprnt: rec.Fingerprint,
+	keys := []string{r.jobKey(rec.ID), r.indexKey()}
+	if maxClientJobs > 0 && rec.Client != "" {
+		keys = append(keys, r.clientKey(rec.Client))
+	}
+	cutoff := time.Now().Add(-r.retention).UnixMilli()
+	args := []any{rec.ID, r.retention.Milliseconds(), rec.Created.UnixMilli(), cutoff, maxClientJobs, r.jobKey(""),
+		fProcess, rec.ProcessID,
+		fStatus, string(rec.Status),
+		fCreated, ms(rec.Created),
+		fUpdated, ms(rec.Updated),
+		fDone, 0,
+		fTotal, rec.Total,
+		fInputs, inputs,
+		fClient, rec.Client,
+		fQueue, rec.Queue,
+		fOutputURL, rec.OutputURL,
+		fFingerprnt, rec.Fingerprint,
 	}
 	if rec.Subscriber != nil {
 		sub, _ := json.Marshal(rec.Subscriber)
-		fields[fSubscriber] = sub
+		args = append(args, fSubscriber, sub)
 	}
-	pipe := r.rdb.TxPipeline()
-	pipe.HSet(ctx, r.jobKey(rec.ID), fields)
-	pipe.Expire(ctx, r.jobKey(rec.ID), r.retention)
-	pipe.ZAdd(ctx, r.indexKey(), redis.Z{Score: float64(rec.Created.UnixMilli()), Member: rec.ID})
-	pipe.ZRemRangeByScore(ctx, r.indexKey(), "-inf", "("+strconv.FormatInt(time.Now().Add(-r.retention).UnixMilli(), 10))
-	if _, err := pipe.Exec(ctx); err != nil {
+	res, err := createScript.Run(ctx, r.rdb, keys, args...).Int64Slice()
+	if err != nil {
 		return fmt.Errorf("job %s: writing record: %w", rec.ID, err)
+	}
+	if res[0] == 0 {
+		return fmt.Errorf("client %q has %d jobs accepted or running, the most allowed: %w", rec.Client, res[1], ErrLimit)
 	}
 	return nil
 }
@@ -355,47 +400,6 @@ func (r *records) remove(ctx context.Context, id string) error {
 		return fmt.Errorf("job %s: removing record: %w", id, err)
 	}
 	return nil
-}
-
-// activeJobs returns how many of the client's jobs are accepted or running,
-// forgetting those that are not (the set is cleaned when it is read, so
-// nothing needs to run when a job ends).
-func (r *records) activeJobs(ctx context.Context, client string) (int, error) {
-	key := r.clientKey(client)
-	ids, err := r.rdb.SMembers(ctx, key).Result()
-	if err != nil {
-		return 0, fmt.Errorf("client %q jobs: %w", client, err)
-	}
-	pipe := r.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HGet(ctx, r.jobKey(id), fStatus)
-	}
-	if len(ids) > 0 {
-		pipe.Exec(ctx)
-	}
-	active := 0
-	var ended []any
-	for i, id := range ids {
-		switch Status(cmds[i].Val()) {
-		case StatusAccepted, StatusRunning:
-			active++
-		default:
-			ended = append(ended, id)
-		}
-	}
-	if len(ended) > 0 {
-		r.rdb.SRem(ctx, key, ended...)
-	}
-	return active, nil
-}
-
-func (r *records) addClientJob(ctx context.Context, client, id string) error {
-	pipe := r.rdb.TxPipeline()
-	pipe.SAdd(ctx, r.clientKey(client), id)
-	pipe.Expire(ctx, r.clientKey(client), r.retention)
-	_, err := pipe.Exec(ctx)
-	return err
 }
 
 // claimFingerprint makes id the job answering requests with fingerprint fp,

@@ -601,3 +601,72 @@ func TestLimits(t *testing.T) {
 		t.Errorf("output over the cell limit: %v, want ErrLimit", err)
 	}
 }
+
+// TestClientLimitConcurrent submits many jobs of one client at once: the
+// limit admits exactly MaxJobsPerClient of them, and every admitted job is
+// recorded, listed and counted in the client's set.
+func TestClientLimitConcurrent(t *testing.T) {
+	const limit, submissions = 3, 20
+	cfg := realConfig(t)
+	cfg.MaxJobsPerClient = limit
+	q := openQueue(t, cfg) // no worker: jobs stay accepted
+	ctx := context.Background()
+	var (
+		wg       sync.WaitGroup
+		start    = make(chan struct{})
+		mu       sync.Mutex
+		accepted = map[string]bool{}
+		refused  int
+	)
+	for range submissions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			j, err := q.Submit(ctx, "echo", nil, SubmitOptions{Client: "c"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				accepted[j.ID] = true
+			case errors.Is(err, ErrLimit):
+				refused++
+			default:
+				t.Errorf("submit: %v", err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if len(accepted) != limit || refused != submissions-limit {
+		t.Fatalf("%d accepted, %d refused; want %d and %d", len(accepted), refused, limit, submissions-limit)
+	}
+	members, err := q.b.rdb.SMembers(ctx, q.b.rec.clientKey("c")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != limit {
+		t.Errorf("client set %v, want the %d accepted jobs", members, limit)
+	}
+	for _, id := range members {
+		if !accepted[id] {
+			t.Errorf("client set holds %s, not an accepted job", id)
+		}
+	}
+	jobs, _, err := q.List(ctx, ListFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := 0
+	for _, j := range jobs {
+		if j.Client == "c" {
+			listed++
+			if !accepted[j.ID] || j.Status != StatusAccepted {
+				t.Errorf("listed job %s (%s) was not accepted", j.ID, j.Status)
+			}
+		}
+	}
+	if listed != limit {
+		t.Errorf("%d jobs of the client listed, want %d", listed, limit)
+	}
+}

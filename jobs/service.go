@@ -241,20 +241,10 @@ func (q *Queue) Submit(ctx context.Context, processID string, inputs map[string]
 			return prev, err
 		}
 	}
-	if max := b.cfg.MaxJobsPerClient; max > 0 && opts.Client != "" {
-		n, err := b.rec.activeJobs(ctx, opts.Client)
-		if err != nil {
-			return nil, err
-		}
-		if n >= max {
-			b.rec.releaseFingerprint(ctx, rec.Fingerprint, rec.ID)
-			return nil, fmt.Errorf("client %q has %d jobs accepted or running, the most allowed: %w", opts.Client, n, ErrLimit)
-		}
-		if err := b.rec.addClientJob(ctx, opts.Client, rec.ID); err != nil {
-			return nil, fmt.Errorf("client %q jobs: %w", opts.Client, err)
-		}
-	}
-	if err := b.rec.create(ctx, rec); err != nil {
+	// The per-client limit is checked where the record is written, in one
+	// step, so simultaneous submissions cannot pass it together.
+	if err := b.rec.create(ctx, rec, b.cfg.MaxJobsPerClient); err != nil {
+		b.rec.releaseFingerprint(context.WithoutCancel(ctx), rec.Fingerprint, rec.ID)
 		return nil, err
 	}
 	if err := b.enqueue(ctx, rec, taskPlan, -1); err != nil {
