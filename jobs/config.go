@@ -52,7 +52,6 @@ type Config struct {
 	// MaxJobsPerClient bounds the jobs one client (SubmitOptions.Client)
 	// may have accepted or running at once (ZARRPROC_MAX_JOBS_PER_CLIENT;
 	// 0 = no limit). Over it, Submit returns an error wrapping ErrLimit.
-	// The check is not atomic: simultaneous submissions may pass it together.
 	MaxJobsPerClient int
 	// Retention is how long a job record is kept after its last update, and
 	// listed after its creation (default 7 days).
