@@ -178,11 +178,16 @@ func (s *File) Stat(ctx context.Context, key string) (Info, error) {
 	if fi.IsDir() {
 		return Info{}, s.errorf("stat", key, fmt.Errorf("%w: is a directory", ErrNotFound))
 	}
+	return fileInfo(fi), nil
+}
+
+// fileInfo is a file's Info as Stat and ListInfo report it.
+func fileInfo(fi fs.FileInfo) Info {
 	return Info{
 		Size:    fi.Size(),
 		ETag:    fmt.Sprintf("%x-%x", fi.Size(), fi.ModTime().UnixNano()),
 		ModTime: fi.ModTime(),
-	}, nil
+	}
 }
 
 // Put implements Store.
@@ -246,17 +251,55 @@ func (s *File) writeAtomic(name string, data []byte) (err error) {
 // List implements Store. It walks only the deepest directory the prefix
 // names, so listing one array's chunks does not walk the whole dataset.
 func (s *File) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	err := s.walk(ctx, "list", prefix, func(key string, _ func() (fs.FileInfo, error)) error {
+		keys = append(keys, key)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// ListInfo implements InfoLister: List's walk, with the size+mtime ETag
+// Stat gives. A file deleted during the walk is left out.
+func (s *File) ListInfo(ctx context.Context, prefix string) ([]Entry, error) {
+	var entries []Entry
+	err := s.walk(ctx, "list info", prefix, func(key string, info func() (fs.FileInfo, error)) error {
+		fi, err := info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		entries = append(entries, Entry{Key: key, Info: fileInfo(fi)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortEntries(entries)
+	return entries, nil
+}
+
+// walk calls fn with the key of every object under prefix and a function
+// that returns the file's FileInfo as Stat sees it. It leaves out the
+// temporary files of Puts in progress, and symbolic links that lead to no
+// file (dangling, or to a directory), which Stat would not find either.
+func (s *File) walk(ctx context.Context, op, prefix string, fn func(key string, info func() (fs.FileInfo, error)) error) error {
 	if err := ctx.Err(); err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return s.errorf(op, prefix, err)
 	}
 	if err := checkPrefix(prefix); err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return s.errorf(op, prefix, err)
 	}
 	dir := ""
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		dir = prefix[:i]
 	}
-	var keys []string
 	start := filepath.Join(s.root, filepath.FromSlash(dir))
 	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -268,10 +311,7 @@ func (s *File) List(ctx context.Context, prefix string) ([]string, error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), tmpPrefix) {
+		if d.IsDir() || strings.HasPrefix(d.Name(), tmpPrefix) {
 			return nil
 		}
 		rel, err := filepath.Rel(s.root, p)
@@ -279,16 +319,28 @@ func (s *File) List(ctx context.Context, prefix string) ([]string, error) {
 			return err
 		}
 		key := filepath.ToSlash(rel)
-		if strings.HasPrefix(key, prefix) {
-			keys = append(keys, key)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
 		}
-		return nil
+		info := d.Info
+		if d.Type()&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(p) // Stat follows links
+			switch {
+			case errors.Is(err, fs.ErrNotExist) || isNotDir(err):
+				return nil
+			case err != nil:
+				return err
+			case fi.IsDir():
+				return nil
+			}
+			info = func() (fs.FileInfo, error) { return fi, nil }
+		}
+		return fn(key, info)
 	})
 	if err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return s.errorf(op, prefix, err)
 	}
-	sort.Strings(keys)
-	return keys, nil
+	return nil
 }
 
 // isNotDir reports ENOTDIR: a key "a/b" where "a" is a file.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/zarrproc/zarrproc/zarr/store"
@@ -109,4 +110,44 @@ func TestReadOnlyFile(t *testing.T) {
 		}
 		return store.ReadOnly(s)
 	})
+}
+
+// TestFileListInfoLinksAndTemporaryFiles: List and ListInfo leave out a
+// Put's temporary file and symbolic links Stat would not find (dangling, or
+// to a directory); a link to a file is listed with its target's version,
+// as Stat gives it.
+func TestFileListInfoLinksAndTemporaryFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.NewFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "arr/c/0", []byte("chunk")); err != nil {
+		t.Fatal(err)
+	}
+	arr := filepath.Join(dir, "arr")
+	if err := os.WriteFile(filepath.Join(arr, "c", ".zarrproc-tmp-123"), []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{"file-link": "c/0", "dir-link": "c", "dangling": "nowhere"} {
+		if err := os.Symlink(target, filepath.Join(arr, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"arr/c/0", "arr/file-link"}
+	keys, err := s.List(ctx, "arr/")
+	if err != nil || !slices.Equal(keys, want) {
+		t.Errorf("List = %q, %v; want %q", keys, err, want)
+	}
+	entries, err := s.ListInfo(ctx, "arr/")
+	if err != nil || len(entries) != len(want) {
+		t.Fatalf("ListInfo = %+v, %v; want %q", entries, err, want)
+	}
+	for i, e := range entries {
+		info, err := s.Stat(ctx, e.Key)
+		if e.Key != want[i] || err != nil || e.ETag != info.ETag || e.Size != info.Size {
+			t.Errorf("ListInfo entry %+v; Stat(%q) = %+v, %v", e, want[i], info, err)
+		}
+	}
 }

@@ -213,11 +213,18 @@ func TestHTTPCancelInFlight(t *testing.T) {
 	checkCancelInFlight(t, s)
 }
 
+// TestHTTPListNotSupported: HTTP cannot list, with versions or without,
+// directly or through a read-only view.
 func TestHTTPListNotSupported(t *testing.T) {
 	s := serve(t, http.NotFoundHandler(), "")
 	_, err := s.List(context.Background(), "")
 	if !errors.Is(err, store.ErrListNotSupported) {
 		t.Errorf("List = %v, want ErrListNotSupported", err)
+	}
+	for _, st := range []store.Store{s, store.ReadOnly(s)} {
+		if _, err := store.ListInfo(context.Background(), st, ""); !errors.Is(err, store.ErrListNotSupported) {
+			t.Errorf("ListInfo = %v, want ErrListNotSupported", err)
+		}
 	}
 }
 

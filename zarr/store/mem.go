@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +93,11 @@ func (s *Mem) Stat(ctx context.Context, key string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Size: int64(len(o.data)), ETag: o.etag, ModTime: o.modTime}, nil
+	return o.info(), nil
+}
+
+func (o memObject) info() Info {
+	return Info{Size: int64(len(o.data)), ETag: o.etag, ModTime: o.modTime}
 }
 
 // Put implements Store.
@@ -129,22 +132,32 @@ func (s *Mem) Delete(ctx context.Context, key string) error {
 
 // List implements Store.
 func (s *Mem) List(ctx context.Context, prefix string) ([]string, error) {
+	entries, err := s.listInfo(ctx, "list", prefix)
+	return keysOf(entries), err
+}
+
+// ListInfo implements InfoLister.
+func (s *Mem) ListInfo(ctx context.Context, prefix string) ([]Entry, error) {
+	return s.listInfo(ctx, "list info", prefix)
+}
+
+func (s *Mem) listInfo(ctx context.Context, op, prefix string) ([]Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return nil, s.errorf(op, prefix, err)
 	}
 	if err := checkPrefix(prefix); err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return nil, s.errorf(op, prefix, err)
 	}
-	var keys []string
+	var entries []Entry
 	s.mu.RLock()
-	for k := range s.objects {
+	for k, o := range s.objects {
 		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
+			entries = append(entries, Entry{Key: k, Info: o.info()})
 		}
 	}
 	s.mu.RUnlock()
-	sort.Strings(keys)
-	return keys, nil
+	sortEntries(entries)
+	return entries, nil
 }
 
 // clone copies b, never returning nil, so an empty object reads as []byte{}.

@@ -14,6 +14,14 @@ func TestMem(t *testing.T) {
 	})
 }
 
+// TestListInfoFallback runs the suite on a store with List and Stat but no
+// InfoLister of its own, so store.ListInfo lists with List and a Stat per key.
+func TestListInfoFallback(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return struct{ store.Store }{store.NewMem(t.Name())}
+	})
+}
+
 func TestReadOnlyMem(t *testing.T) {
 	storetest.RunReadOnly(t, func(t *testing.T, content map[string][]byte) store.Store {
 		s := store.NewMem(t.Name())

@@ -16,3 +16,9 @@ func (r readOnly) Put(ctx context.Context, key string, data []byte) error {
 func (r readOnly) Delete(ctx context.Context, key string) error {
 	return opError(r.URL(), "delete", key, ErrReadOnly)
 }
+
+// ListInfo implements InfoLister: the view lists as s does (embedding
+// promotes only Store's methods).
+func (r readOnly) ListInfo(ctx context.Context, prefix string) ([]Entry, error) {
+	return ListInfo(ctx, r.Store, prefix)
+}

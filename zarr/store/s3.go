@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -281,7 +280,7 @@ func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
 	}
 	return Info{
 		Size:    aws.ToInt64(out.ContentLength),
-		ETag:    strings.Trim(aws.ToString(out.ETag), `"`),
+		ETag:    s3ETag(out.ETag),
 		ModTime: aws.ToTime(out.LastModified),
 	}, nil
 }
@@ -323,11 +322,22 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 
 // List implements Store with ListObjectsV2, page by page.
 func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
+	entries, err := s.listInfo(ctx, "list", prefix)
+	return keysOf(entries), err
+}
+
+// ListInfo implements InfoLister: ListObjectsV2 carries each object's ETag
+// and size, so a listing costs one request per 1000 objects.
+func (s *S3) ListInfo(ctx context.Context, prefix string) ([]Entry, error) {
+	return s.listInfo(ctx, "list info", prefix)
+}
+
+func (s *S3) listInfo(ctx context.Context, op, prefix string) ([]Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return nil, s.errorf(op, prefix, err)
 	}
 	if err := checkPrefix(prefix); err != nil {
-		return nil, s.errorf("list", prefix, err)
+		return nil, s.errorf(op, prefix, err)
 	}
 	// MinIO refuses a prefix whose last segment is "." (as in "arr/." for
 	// the v2 dot files), so ask for the directory and filter here.
@@ -335,7 +345,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	if query == "." || strings.HasSuffix(query, "/.") {
 		query = strings.TrimSuffix(query, ".")
 	}
-	var keys []string
+	var entries []Entry
 	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
 		Bucket: aws.String(s.bucket),
 		Prefix: aws.String(s.prefix + query),
@@ -343,7 +353,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, s.s3Error(ctx, "list", prefix, err)
+			return nil, s.s3Error(ctx, op, prefix, err)
 		}
 		for _, o := range page.Contents {
 			k := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
@@ -351,14 +361,22 @@ func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
 			if k == "" || strings.HasSuffix(k, "/") || !strings.HasPrefix(k, prefix) {
 				continue
 			}
-			keys = append(keys, k)
+			entries = append(entries, Entry{Key: k, Info: Info{
+				Size:    aws.ToInt64(o.Size),
+				ETag:    s3ETag(o.ETag),
+				ModTime: aws.ToTime(o.LastModified),
+			}})
 		}
 	}
 	// S3 lists in UTF-8 byte order already, but S3-compatible servers need
 	// not, and the contract is sorted.
-	sort.Strings(keys)
-	return keys, nil
+	sortEntries(entries)
+	return entries, nil
 }
+
+// s3ETag is the ETag as Stat and ListInfo report it, without the quotes
+// S3 sends.
+func s3ETag(etag *string) string { return strings.Trim(aws.ToString(etag), `"`) }
 
 func nonNil(b []byte) []byte {
 	if b == nil {

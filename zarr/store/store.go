@@ -10,6 +10,8 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -85,6 +87,77 @@ func GetInto(ctx context.Context, s Store, key string, buf []byte) ([]byte, erro
 		return bg.GetInto(ctx, key, buf)
 	}
 	return s.Get(ctx, key)
+}
+
+// Entry is one object of a listing: its key and what Stat says of it.
+type Entry struct {
+	Key string
+	Info
+}
+
+// InfoLister is implemented by stores that list keys together with their
+// versions in one pass: an S3 or GCS listing carries each object's ETag (or
+// generation) and size, where List and a Stat per key would cost one
+// request per object. Callers use the package-level ListInfo.
+type InfoLister interface {
+	// ListInfo returns the keys List returns for prefix, in the same order,
+	// each with the Size and ETag Stat returns for it. ModTime may be
+	// coarser or finer than Stat's (S3 lists milliseconds, HEAD says
+	// seconds).
+	ListInfo(ctx context.Context, prefix string) ([]Entry, error)
+}
+
+// The backends that list with versions. HTTP cannot list at all.
+var (
+	_ InfoLister = (*File)(nil)
+	_ InfoLister = (*Mem)(nil)
+	_ InfoLister = (*S3)(nil)
+	_ InfoLister = (*GCS)(nil)
+	_ InfoLister = readOnly{}
+)
+
+// ListInfo lists the objects under prefix with their Info, through s's
+// InfoLister when it has one, else with List and a Stat per key (leaving
+// out a key deleted in between). A store that cannot list (HTTP) fails
+// with ErrListNotSupported, as its List does.
+func ListInfo(ctx context.Context, s Store, prefix string) ([]Entry, error) {
+	if il, ok := s.(InfoLister); ok {
+		return il.ListInfo(ctx, prefix)
+	}
+	keys, err := s.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]Entry, 0, len(keys))
+	for _, k := range keys {
+		info, err := s.Stat(ctx, k)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, Entry{Key: k, Info: info})
+	}
+	return entries, nil
+}
+
+// sortEntries sorts by key, the order List promises.
+func sortEntries(entries []Entry) {
+	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Key, b.Key) })
+}
+
+// keysOf returns the keys of entries, for backends whose List is their
+// ListInfo without the versions.
+func keysOf(entries []Entry) []string {
+	if len(entries) == 0 {
+		return nil
+	}
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.Key
+	}
+	return keys
 }
 
 // DeletePrefix deletes every object whose key starts with prefix (a whole

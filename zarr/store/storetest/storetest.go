@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Ranges", testRanges},
 		{"StatETagChanges", testStatETagChanges},
 		{"List", testList},
+		{"ListInfo", testListInfo},
 		{"Delete", testDelete},
 		{"InvalidKeys", testInvalidKeys},
 		{"CancelledContext", testCancelledContext},
@@ -115,7 +116,8 @@ func Fixture() map[string][]byte {
 // RunReadOnly runs the reading half of the suite on a store that serves
 // Fixture(); newStore receives that content to serve (write it to a
 // directory, an HTTP server, a bucket). Put must fail with ErrReadOnly.
-// List is not checked: read-only backends (HTTP) may not support it.
+// List is not checked: read-only backends (HTTP) may not support it; when
+// it is, ListInfo must agree with it, and when not, fail alike.
 func RunReadOnly(t *testing.T, newStore func(t *testing.T, content map[string][]byte) store.Store) {
 	content := Fixture()
 	s := newStore(t, content)
@@ -181,6 +183,27 @@ func RunReadOnly(t *testing.T, newStore func(t *testing.T, content map[string][]
 	})
 	t.Run("ConcurrentGets", func(t *testing.T) {
 		concurrentGets(t, s, content)
+	})
+	t.Run("ListInfo", func(t *testing.T) {
+		keys, err := s.List(ctx, "")
+		entries, ierr := store.ListInfo(ctx, s, "")
+		if errors.Is(err, store.ErrListNotSupported) {
+			if !errors.Is(ierr, store.ErrListNotSupported) {
+				t.Errorf("ListInfo = %v on a store whose List is not supported, want ErrListNotSupported", ierr)
+			}
+			return
+		}
+		if err != nil || ierr != nil {
+			t.Fatalf("List: %v; ListInfo: %v", err, ierr)
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Key)
+			checkEntry(t, s, e)
+		}
+		if !slices.Equal(got, keys) {
+			t.Errorf("ListInfo keys = %q, List = %q", got, keys)
+		}
 	})
 }
 
@@ -389,31 +412,36 @@ func testStatETagChanges(t *testing.T, s store.Store) {
 	}
 }
 
+// listKeys are the objects testList and testListInfo write; listCases
+// are prefixes with the keys List must return for them.
+var listKeys = []string{
+	"arr/c/1/0", "arr/c/0/0", "arr/c/0/1", "arr/.zarray", "arr/zarr.json",
+	"arr2/c/0", "arrow", "other/x", "z",
+}
+
+var listCases = []struct {
+	prefix string
+	want   []string
+}{
+	{"", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json", "arr2/c/0", "arrow", "other/x", "z"}},
+	{"arr/", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json"}},
+	{"arr", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json", "arr2/c/0", "arrow"}},
+	{"arr/c/0", []string{"arr/c/0/0", "arr/c/0/1"}},
+	{"arr/c/0/", []string{"arr/c/0/0", "arr/c/0/1"}},
+	{"arr/.", []string{"arr/.zarray"}},
+	{"z", []string{"z"}},
+	{"nothing/", nil},
+	{"arr/c/9", nil},
+	{"zz", nil},
+	{"z/", nil}, // below an object, not a directory
+}
+
 func testList(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	keys := []string{
-		"arr/c/1/0", "arr/c/0/0", "arr/c/0/1", "arr/.zarray", "arr/zarr.json",
-		"arr2/c/0", "arrow", "other/x", "z",
-	}
-	for _, k := range keys {
+	for _, k := range listKeys {
 		put(t, s, k, []byte(k))
 	}
-	for _, tc := range []struct {
-		prefix string
-		want   []string
-	}{
-		{"", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json", "arr2/c/0", "arrow", "other/x", "z"}},
-		{"arr/", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json"}},
-		{"arr", []string{"arr/.zarray", "arr/c/0/0", "arr/c/0/1", "arr/c/1/0", "arr/zarr.json", "arr2/c/0", "arrow"}},
-		{"arr/c/0", []string{"arr/c/0/0", "arr/c/0/1"}},
-		{"arr/c/0/", []string{"arr/c/0/0", "arr/c/0/1"}},
-		{"arr/.", []string{"arr/.zarray"}},
-		{"z", []string{"z"}},
-		{"nothing/", nil},
-		{"arr/c/9", nil},
-		{"zz", nil},
-		{"z/", nil}, // below an object, not a directory
-	} {
+	for _, tc := range listCases {
 		got, err := s.List(ctx, tc.prefix)
 		if err != nil {
 			t.Errorf("List(%q): %v", tc.prefix, err)
@@ -425,6 +453,74 @@ func testList(t *testing.T, s store.Store) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("List(%q) = %q, want %q", tc.prefix, got, tc.want)
 		}
+	}
+}
+
+// testListInfo: store.ListInfo (the backend's own InfoLister, else List and
+// Stat) lists List's keys, each with the Size and ETag Stat gives, and sees
+// an object rewritten in place.
+func testListInfo(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, k := range listKeys {
+		put(t, s, k, []byte(k))
+	}
+	for _, tc := range listCases {
+		entries, err := store.ListInfo(ctx, s, tc.prefix)
+		if err != nil {
+			t.Errorf("ListInfo(%q): %v", tc.prefix, err)
+			continue
+		}
+		var keys []string
+		for _, e := range entries {
+			keys = append(keys, e.Key)
+			checkEntry(t, s, e)
+		}
+		if !slices.Equal(keys, tc.want) {
+			t.Errorf("ListInfo(%q) keys = %q, want %q", tc.prefix, keys, tc.want)
+		}
+	}
+
+	before := listInfo(t, s, "arr/")
+	// Same size on purpose: the ETag must not be the size alone.
+	put(t, s, "arr/c/0/1", []byte("arr/c/9/9"))
+	after := listInfo(t, s, "arr/")
+	if len(after) != len(before) {
+		t.Fatalf("ListInfo after a rewrite lists %d objects, before %d", len(after), len(before))
+	}
+	for i, a := range after {
+		b := before[i]
+		checkEntry(t, s, a)
+		switch changed := a.ETag != b.ETag; {
+		case a.Key == "arr/c/0/1" && !changed:
+			t.Errorf("ListInfo: ETag of %s is %q before and after a rewrite with new content", a.Key, a.ETag)
+		case a.Key != "arr/c/0/1" && changed:
+			t.Errorf("ListInfo: ETag of %s changed from %q to %q without a write", a.Key, b.ETag, a.ETag)
+		}
+	}
+}
+
+func listInfo(t *testing.T, s store.Store, prefix string) []store.Entry {
+	t.Helper()
+	entries, err := store.ListInfo(context.Background(), s, prefix)
+	if err != nil {
+		t.Fatalf("ListInfo(%q): %v", prefix, err)
+	}
+	return entries
+}
+
+// checkEntry checks a listed entry against Stat of its key.
+func checkEntry(t *testing.T, s store.Store, e store.Entry) {
+	t.Helper()
+	info, err := s.Stat(context.Background(), e.Key)
+	if err != nil {
+		t.Errorf("Stat(%q) of a listed key: %v", e.Key, err)
+		return
+	}
+	if e.ETag == "" || e.ETag != info.ETag || e.Size != info.Size {
+		t.Errorf("ListInfo entry %s: ETag %q, size %d; Stat: ETag %q, size %d", e.Key, e.ETag, e.Size, info.ETag, info.Size)
+	}
+	if e.ModTime.IsZero() {
+		t.Errorf("ListInfo entry %s: ModTime is zero", e.Key)
 	}
 }
 
@@ -476,6 +572,9 @@ func testInvalidKeys(t *testing.T, s store.Store) {
 	if _, err := s.List(ctx, "../"); !errors.Is(err, store.ErrInvalidKey) {
 		t.Errorf("List(%q) = %v, want ErrInvalidKey", "../", err)
 	}
+	if _, err := store.ListInfo(ctx, s, "../"); !errors.Is(err, store.ErrInvalidKey) {
+		t.Errorf("ListInfo(%q) = %v, want ErrInvalidKey", "../", err)
+	}
 }
 
 func testCancelledContext(t *testing.T, s store.Store) {
@@ -497,6 +596,8 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	check("Put", s.Put(ctx, "k2", []byte("v")))
 	_, err = s.List(ctx, "")
 	check("List", err)
+	_, err = store.ListInfo(ctx, s, "")
+	check("ListInfo", err)
 	// The cancelled Put wrote nothing.
 	if _, err := s.Stat(context.Background(), "k2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Stat after cancelled Put = %v, want ErrNotFound", err)
