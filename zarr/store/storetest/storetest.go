@@ -1,6 +1,7 @@
 // Package storetest is the conformance suite every store.Store backend must
 // pass, plus the helpers that tests against real services share (RequireEnv,
-// UniqueName). It imports only the store package and the standard library.
+// UniqueName) and those for local stores (CopyDir, ReadDir). It imports only
+// the store package and the standard library.
 package storetest
 
 import (
@@ -713,4 +714,27 @@ func CopyDir(t testing.TB, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// ReadDir reads the local store (a directory tree) at root: each file's
+// slash-separated path below root → its content. Tests compare output
+// stores with it.
+func ReadDir(t testing.TB, root string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
