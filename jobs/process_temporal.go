@@ -2,13 +2,18 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/zarrproc/zarrproc/chunks"
 	"github.com/zarrproc/zarrproc/chunks/period"
+	"github.com/zarrproc/zarrproc/zarr/store"
 )
 
 // Reducers the engine knows (chunks.Request.Reducers).
@@ -115,24 +120,71 @@ func checkTemporalAggregate(ctx context.Context, e *env, in map[string]any) (map
 	return in, e.dataVersion(ctx, req.Dataset, req.Variable), nil
 }
 
-// dataVersion identifies the version of a dataset's variable by the ETags
-// (generation, size+mtime for files) of its metadata documents: the group's
-// (consolidated metadata included) and the array's. Data appended along
-// time changes the array's shape and so the version; a chunk rewritten in
-// place under unchanged metadata does not, which is why dedupe only holds
-// for Retention (see Queue.Submit). "" when the store cannot say.
+// dataVersion identifies the version of a dataset's variable: the ETags
+// (generation, size+mtime for files) of the group's metadata documents,
+// consolidated metadata included, and a SHA-256 digest of the key and ETag
+// of every object under the array's prefix (its metadata and each chunk or
+// shard), from one listing with versions. Data appended along time and a
+// chunk rewritten in place both change it. The cost is a Stat per group
+// document and the listing: one request per 1000 objects on S3 and GCS, a
+// directory walk for files.
+//
+// When the version cannot be known (a store that cannot list, as HTTP, or
+// a failed request) it is "unversioned:" and a random token, which no other
+// request shares: Submit's dedupe then never answers the request with an
+// earlier job's results, computed from data that may have changed since.
 func (e *env) dataVersion(ctx context.Context, dataset, variable string) string {
+	v, err := e.listedVersion(ctx, dataset, variable)
+	if err != nil {
+		level := slog.LevelWarn
+		if errors.Is(err, store.ErrListNotSupported) {
+			level = slog.LevelDebug // HTTP: expected, not worth a warning per request
+		}
+		e.log.Log(ctx, level, "data version unknown: identical requests run again", "dataset", dataset, "variable", variable, "err", err)
+		return "unversioned:" + rand.Text()
+	}
+	return v
+}
+
+// listedVersion is dataVersion for a store that lists with versions; it
+// fails when any part of the version is unknown.
+func (e *env) listedVersion(ctx context.Context, dataset, variable string) (string, error) {
 	s, err := e.openStore(dataset)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	var b strings.Builder
-	for _, key := range []string{"zarr.json", ".zmetadata", ".zgroup", variable + "/zarr.json", variable + "/.zarray"} {
-		if info, err := s.Stat(ctx, key); err == nil {
-			fmt.Fprintf(&b, "%s=%s;", key, info.ETag)
+	for _, key := range []string{"zarr.json", ".zmetadata", ".zgroup"} {
+		info, err := s.Stat(ctx, key)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
 		}
+		if err != nil {
+			return "", err
+		}
+		if info.ETag == "" {
+			return "", fmt.Errorf("%s: no ETag for %s", s.URL(), key)
+		}
+		fmt.Fprintf(&b, "%s=%s;", key, info.ETag)
 	}
-	return b.String()
+	prefix := variable + "/"
+	objects, err := store.ListInfo(ctx, s, prefix)
+	if err != nil {
+		return "", err
+	}
+	if len(objects) == 0 {
+		return "", fmt.Errorf("%s: nothing listed under %s", s.URL(), prefix)
+	}
+	h := sha256.New()
+	for _, o := range objects {
+		if o.ETag == "" {
+			return "", fmt.Errorf("%s: no ETag for %s", s.URL(), o.Key)
+		}
+		// Keys hold no NUL (store.CheckKey), so the pairs cannot run together.
+		fmt.Fprintf(h, "%s\x00%s\x00", o.Key, o.ETag)
+	}
+	fmt.Fprintf(&b, "%s*=%x", prefix, h.Sum(nil))
+	return b.String(), nil
 }
 
 // temporalRequest turns checked inputs into the engine's request.

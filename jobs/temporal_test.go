@@ -6,7 +6,6 @@ import (
 	"errors"
 	"github.com/zarrproc/zarrproc/zarr/store"
 	"github.com/zarrproc/zarrproc/zarr/store/storetest"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -76,12 +75,33 @@ func TestTemporalAggregateJob(t *testing.T) {
 	if err != nil || again.ID != j.ID || again.Status != StatusSuccessful {
 		t.Errorf("identical request: %+v %v", again, err)
 	}
+	// A chunk rewritten in place under unchanged metadata (the first time
+	// chunk of tile 0.0 now holds the second's values): a new job, whose
+	// results are those of the new data.
+	dir := strings.TrimPrefix(ds, "file://")
+	rewriteFile(t, filepath.Join(dir, "precip", "0.0.0"), filepath.Join(dir, "precip", "1.0.0"), time.Now().Add(time.Minute))
+	rewritten, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{})
+	if err != nil || rewritten.ID == j.ID {
+		t.Fatalf("request after a chunk was rewritten: %+v %v, want a new job", rewritten, err)
+	}
+	if rewritten = waitDone(t, q, rewritten.ID, 30*time.Second); rewritten.Status != StatusSuccessful {
+		t.Fatalf("job after a chunk was rewritten: %+v", rewritten)
+	}
+	newOut := strings.TrimPrefix(cfg.ResultsURL, "file://") + "/" + rewritten.ID + ".zarr"
+	if differ := differingChunks(t, strings.TrimPrefix(out, "file://"), newOut); len(differ) == 0 {
+		t.Error("the job after a chunk was rewritten wrote the same chunks as the first")
+	}
+	assertSameOutput(t, newOut, referenceRun(t, chirpsInputs(ds)))
+	// No change since: answered by that job.
+	if again, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{}); err != nil || again.ID != rewritten.ID {
+		t.Errorf("identical request after the rewrite's job: %+v %v, want job %s", again, err, rewritten.ID)
+	}
 	// New data (the array's metadata changed): a new job.
 	future := time.Now().Add(time.Hour)
-	if err := os.Chtimes(filepath.Join(strings.TrimPrefix(ds, "file://"), "precip", ".zarray"), future, future); err != nil {
+	if err := os.Chtimes(filepath.Join(dir, "precip", ".zarray"), future, future); err != nil {
 		t.Fatal(err)
 	}
-	if fresh, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{}); err != nil || fresh.ID == j.ID {
+	if fresh, err := q.Submit(ctx, "temporal-aggregate", chirpsInputs(ds), SubmitOptions{}); err != nil || fresh.ID == rewritten.ID {
 		t.Errorf("request after the data changed: %v %v, want a new job", fresh, err)
 	}
 	// Memo: with a cache Redis, a rerun of the same request (its first job
@@ -190,18 +210,7 @@ func referenceRun(t *testing.T, inputs map[string]any) string {
 // name the output itself.
 func assertSameOutput(t *testing.T, got, want string) {
 	t.Helper()
-	files := func(root string) map[string][]byte {
-		m := map[string][]byte{}
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				rel, _ := filepath.Rel(root, p)
-				m[rel], _ = os.ReadFile(p)
-			}
-			return nil
-		})
-		return m
-	}
-	g, w := files(got), files(want)
+	g, w := storetest.ReadDir(t, got), storetest.ReadDir(t, want)
 	if len(g) == 0 || len(g) != len(w) {
 		t.Fatalf("output has %d files, the reference %d", len(g), len(w))
 	}
@@ -217,6 +226,36 @@ func assertSameOutput(t *testing.T, got, want string) {
 		case !bytes.Equal(gb, wb):
 			t.Errorf("chunk %s differs from the reference", name)
 		}
+	}
+}
+
+// differingChunks names the chunk files of output store a whose bytes in
+// output store b differ or are missing.
+func differingChunks(t *testing.T, a, b string) []string {
+	t.Helper()
+	fb := storetest.ReadDir(t, b)
+	var names []string
+	for name, ab := range storetest.ReadDir(t, a) {
+		if !isMetadata(name) && !bytes.Equal(ab, fb[name]) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// rewriteFile replaces the content of file name with that of file from, in
+// place, and sets its modification time to mtime.
+func rewriteFile(t *testing.T, name, from string, mtime time.Time) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(name, mtime, mtime); err != nil {
+		t.Fatal(err)
 	}
 }
 
