@@ -185,14 +185,14 @@ func (q *Queue) Process(id string) (ProcessDescription, error) {
 //
 // Dedupe: for processes that allow it (temporal-aggregate, not echo), the
 // request's fingerprint is the process ID plus the canonical JSON of its
-// inputs and the data version (the ETags of the dataset's metadata
-// documents). When a job with the same fingerprint is accepted, running or
-// successful, Submit records nothing and returns that job (same ID, its
-// status, and once successful its results); a failed or dismissed job does
-// not answer later requests. Chunk ETags are not part of the version (a
-// request would have to stat every chunk), so a chunk rewritten in place
-// under unchanged metadata is only picked up once the earlier job's record
-// expires (Retention) or is dismissed.
+// inputs and the data version (env.dataVersion: the ETags of the group's
+// metadata documents and a digest of the ETags of every object under the
+// variable's array, chunks included, from one listing). When a job with the
+// same fingerprint is accepted, running or successful, Submit records nothing
+// and returns that job (same ID, its status, and once successful its
+// results); a failed or dismissed job does not answer later requests. A
+// dataset whose version cannot be known (HTTP cannot list) gets a version of
+// its own per request, so no earlier job answers it.
 func (q *Queue) Submit(ctx context.Context, processID string, inputs map[string]any, opts SubmitOptions) (*Job, error) {
 	b := q.b
 	p, err := b.cat.get(processID)
