@@ -6,7 +6,6 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -148,18 +147,7 @@ func runOpts(t *testing.T, req chunks.Request, opts chunks.Options, gets *chunkG
 // sameOutput compares two output stores file by file.
 func sameOutput(t *testing.T, a, b string) bool {
 	t.Helper()
-	files := func(root string) map[string][]byte {
-		m := map[string][]byte{}
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				rel, _ := filepath.Rel(root, p)
-				m[rel], _ = os.ReadFile(p)
-			}
-			return nil
-		})
-		return m
-	}
-	fa, fb := files(a), files(b)
+	fa, fb := storetest.ReadDir(t, a), storetest.ReadDir(t, b)
 	if len(fa) == 0 || len(fa) != len(fb) {
 		return false
 	}
