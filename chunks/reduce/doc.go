@@ -27,8 +27,9 @@
 //     type 7); first and last are the first and last valid values in time.
 //   - Sums accumulate in float64.
 //
-// MarshalBinary/UnmarshalBinary give a compact little-endian, versioned
-// encoding of a Set for the memo cache.
+// MarshalBinary/UnmarshalBinary give a compact, versioned encoding of a Set
+// for the memo cache, each state array in little-endian byte planes (byte 0
+// of every entry, then byte 1, …) for the memo's zstd (marshal.go).
 //
 // The package knows nothing of time, periods, chunks or Zarr.
 package reduce

@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Encoding of a Set, little-endian:
 //
 //	"ZPRS"  magic
-//	u8      version (1)
+//	u8      version (2)
 //	u16     state kinds (bitmask)
 //	u8      value width: 0 none, 4 float32, 8 float64
 //	u32     pixels
@@ -18,6 +19,14 @@ import (
 //	count u32; sum f64; mean f64, M2 f64; min f64; max f64;
 //	first time i64, first value f64; last time i64, last value f64;
 //	values (timesteps × pixels, step-major, NaN kept) f32 or f64.
+//
+// Each array of n entries of w bytes is stored in byte planes (planes.go):
+// byte 0 (the least significant) of all n entries, then byte 1, … then
+// byte w−1. Version 1 stored the entries one after another. In planes the
+// memo's zstd (SpeedFastest) finds the runs of alike bytes at once and
+// gives up quickly on the planes of noise: it encodes a month's states 2.4
+// to 4.5 times faster, and mean and std states come out 7–14% smaller, but
+// the values of median and quantile 19% larger (BenchmarkStateZstd).
 //
 // The reducers and min_count are not part of the state: they only matter
 // when finalizing.
@@ -28,7 +37,7 @@ const (
 
 // EncodingVersion is the version MarshalBinary writes; UnmarshalBinary
 // rejects others. Memo keys should include it.
-const EncodingVersion = 1
+const EncodingVersion = 2
 
 // MarshalBinary encodes the partial states.
 func (s *Set) MarshalBinary() ([]byte, error) {
@@ -40,37 +49,39 @@ func (s *Set) MarshalBinary() ([]byte, error) {
 	case len(s.vals32) > 0:
 		width = 4
 	}
-	b := make([]byte, headerSize, headerSize+int(s.payloadSize(s.steps, width)))
+	b := make([]byte, headerSize+int(s.payloadSize(s.steps, width)))
 	copy(b, magic)
 	b[4] = EncodingVersion
 	binary.LittleEndian.PutUint16(b[5:], uint16(s.has))
 	b[7] = byte(width)
 	binary.LittleEndian.PutUint32(b[8:], uint32(p))
 	binary.LittleEndian.PutUint32(b[12:], uint32(s.steps))
-	for _, c := range s.count {
-		b = binary.LittleEndian.AppendUint32(b, c)
-	}
-	b = appendF64s(b, s.sum)
+	r := putPlanes(b[headerSize:], s.count)
+	r = putPlanes(r, s.sum)
 	if s.has&stMoments != 0 {
-		for i := range s.count {
-			mean, _ := s.moments(i)
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(mean))
+		// Derived from the shifted sums a block of pixels at a time, the
+		// mean and M2 go to their planes without a pixels-long scratch.
+		const block = 512
+		var mean, m2 [block]uint64
+		for lo := 0; lo < p; lo += block {
+			n := min(block, p-lo)
+			for i := range n {
+				mu, v := s.moments(lo + i)
+				mean[i], m2[i] = math.Float64bits(mu), math.Float64bits(v)
+			}
+			spread64(r, p, lo, mean[:n])
+			spread64(r[8*p:], p, lo, m2[:n])
 		}
-		for i := range s.count {
-			_, m2 := s.moments(i)
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m2))
-		}
+		r = r[16*p:]
 	}
-	b = appendF64s(b, s.min)
-	b = appendF64s(b, s.max)
-	b = appendI64s(b, s.firstT)
-	b = appendF64s(b, s.firstV)
-	b = appendI64s(b, s.lastT)
-	b = appendF64s(b, s.lastV)
-	for _, v := range s.vals32 {
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
-	}
-	b = appendF64s(b, s.vals64)
+	r = putPlanes(r, s.min)
+	r = putPlanes(r, s.max)
+	r = putPlanes(r, s.firstT)
+	r = putPlanes(r, s.firstV)
+	r = putPlanes(r, s.lastT)
+	r = putPlanes(r, s.lastV)
+	r = putPlanes(r, s.vals32)
+	putPlanes(r, s.vals64)
 	return b, nil
 }
 
@@ -85,20 +96,6 @@ func (s *Set) payloadSize(steps, width int) uint64 {
 	}
 	n += uint64(8 * (len(s.firstT) + len(s.lastT)))
 	return n + uint64(steps)*uint64(s.pixels)*uint64(width)
-}
-
-func appendF64s(b []byte, a []float64) []byte {
-	for _, v := range a {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
-	}
-	return b
-}
-
-func appendI64s(b []byte, a []int64) []byte {
-	for _, v := range a {
-		b = binary.LittleEndian.AppendUint64(b, uint64(v))
-	}
-	return b
 }
 
 // UnmarshalBinary replaces the states of s, which must have been made by
@@ -121,51 +118,37 @@ func (s *Set) UnmarshalBinary(data []byte) error {
 	if (width != 0 && width != 4 && width != 8) || (width == 0) != (steps == 0 || p == 0 || has&stValues == 0) {
 		return fmt.Errorf("reduce: partial state value width %d for %d steps: %w", width, steps, ErrCorrupt)
 	}
+	// Accumulating into no pixels counts no steps; finalizing values sizes
+	// its scratch by the steps, which no payload would bound here.
+	if p == 0 && steps != 0 {
+		return fmt.Errorf("reduce: partial state of no pixels over %d steps: %w", steps, ErrCorrupt)
+	}
 	if want := s.payloadSize(steps, width); uint64(len(data)-headerSize) != want {
 		return fmt.Errorf("reduce: partial state holds %d bytes, want %d: %w", len(data)-headerSize, want, ErrCorrupt)
 	}
-	r := data[headerSize:]
-	for i := range s.count {
-		s.count[i] = binary.LittleEndian.Uint32(r[4*i:])
-	}
-	r = r[4*p:]
-	r = readF64s(s.sum, r)
+	r := getPlanes(s.count, data[headerSize:])
+	r = getPlanes(s.sum, r)
 	if s.has&stMoments != 0 {
-		r = readF64s(s.shift, r) // the mean: shift = mean, S1 = 0, S2 = M2
+		r = getPlanes(s.shift, r) // the mean: shift = mean, S1 = 0, S2 = M2
 		clear(s.s1)
-		r = readF64s(s.s2, r)
+		r = getPlanes(s.s2, r)
 	}
-	r = readF64s(s.min, r)
-	r = readF64s(s.max, r)
-	r = readI64s(s.firstT, r)
-	r = readF64s(s.firstV, r)
-	r = readI64s(s.lastT, r)
-	r = readF64s(s.lastV, r)
+	r = getPlanes(s.min, r)
+	r = getPlanes(s.max, r)
+	r = getPlanes(s.firstT, r)
+	r = getPlanes(s.firstV, r)
+	r = getPlanes(s.lastT, r)
+	r = getPlanes(s.lastV, r)
+	// The values reuse the Set's memory, as Reset keeps it.
 	s.vals32, s.vals64 = s.vals32[:0], s.vals64[:0]
 	switch width {
 	case 4:
-		s.vals32 = make([]float32, steps*p)
-		for i := range s.vals32 {
-			s.vals32[i] = math.Float32frombits(binary.LittleEndian.Uint32(r[4*i:]))
-		}
+		s.vals32 = slices.Grow(s.vals32, steps*p)[:steps*p]
+		getPlanes(s.vals32, r)
 	case 8:
-		s.vals64 = make([]float64, steps*p)
-		readF64s(s.vals64, r)
+		s.vals64 = slices.Grow(s.vals64, steps*p)[:steps*p]
+		getPlanes(s.vals64, r)
 	}
 	s.steps = steps
 	return nil
-}
-
-func readF64s(dst []float64, r []byte) []byte {
-	for i := range dst {
-		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(r[8*i:]))
-	}
-	return r[8*len(dst):]
-}
-
-func readI64s(dst []int64, r []byte) []byte {
-	for i := range dst {
-		dst[i] = int64(binary.LittleEndian.Uint64(r[8*i:]))
-	}
-	return r[8*len(dst):]
 }

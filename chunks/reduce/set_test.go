@@ -1,6 +1,7 @@
 package reduce
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -276,11 +277,13 @@ func TestMarshalErrors(t *testing.T) {
 			t.Errorf("%d bytes: %v", len(bad), err)
 		}
 	}
-	v := slices.Clone(b)
-	v[4] = 2
-	fresh, _ := NewSet(3, []Reducer{{Op: Mean}, {Op: Median}}, 1)
-	if err := fresh.UnmarshalBinary(v); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("version 2: %v", err)
+	for _, version := range []byte{1, EncodingVersion + 1} { // version 1 interleaved the bytes of the entries
+		v := slices.Clone(b)
+		v[4] = version
+		fresh, _ := NewSet(3, []Reducer{{Op: Mean}, {Op: Median}}, 1)
+		if err := fresh.UnmarshalBinary(v); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("version %d: %v", version, err)
+		}
 	}
 	if err := s.Accumulate32([]float32{1, 2}, 0); !errors.Is(err, ErrBadParameter) {
 		t.Errorf("ragged step: %v", err)
@@ -291,16 +294,32 @@ func TestMarshalErrors(t *testing.T) {
 }
 
 func FuzzUnmarshalBinary(f *testing.F) {
-	s, _ := NewSet(2, []Reducer{{Op: Std}, {Op: Median}, {Op: Last}}, 1)
+	rs := []Reducer{{Op: Std}, {Op: Median}, {Op: Last}}
+	s, _ := NewSet(2, rs, 1)
 	s.Accumulate32([]float32{1, nan, 3, 4}, 0)
 	b, _ := s.MarshalBinary()
 	f.Add(b)
+	s.Accumulate64([]float64{-2.5, 1e300}, 2) // float64 values
+	b, _ = s.MarshalBinary()
+	f.Add(b)
+	s, _ = NewSet(9, rs, 1) // past the planes' eight-word steps
+	s.Accumulate32([]float32{1, nan, 3, 4, 5, 6, 7, 8, 9}, 0)
+	b, _ = s.MarshalBinary()
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		x, _ := NewSet(2, []Reducer{{Op: Std}, {Op: Median}, {Op: Last}}, 1)
+		// A Set of as many pixels as the header says, when few, so that
+		// the fuzzer can reach every size of array.
+		p := 2
+		if len(data) >= headerSize {
+			if n := binary.LittleEndian.Uint32(data[8:]); n <= 64 {
+				p = int(n)
+			}
+		}
+		x, _ := NewSet(p, rs, 1)
 		if x.UnmarshalBinary(data) != nil {
 			return
 		}
-		out := [][]float64{make([]float64, 2), make([]float64, 2), make([]float64, 2)}
+		out := [][]float64{make([]float64, p), make([]float64, p), make([]float64, p)}
 		if err := x.Finalize64(out); err != nil {
 			t.Fatal(err)
 		}
