@@ -103,7 +103,9 @@ func NewPlan(ctx context.Context, req Request, opts Options) (*Plan, error) {
 	if err := p.bin(); err != nil {
 		return nil, err
 	}
-	p.layoutOutput()
+	if err := p.layoutOutput(); err != nil {
+		return nil, err
+	}
 	if req.Output != "" {
 		if p.out, err = opts.OpenStore(req.Output); err != nil {
 			return nil, &InputError{Input: "output", Reason: err.Error()}
@@ -259,26 +261,49 @@ func (p *Plan) bin() error {
 // layoutOutput chooses the output chunking: the source's spatial chunk
 // shape (so a tile reads whole source chunks when the selection is aligned),
 // shrunk in space while a tile's working set exceeds its share of the
-// memory budget, and enough bins per chunk for chunks of a few MB.
-func (p *Plan) layoutOutput() {
-	cs := p.src.ChunkShape
-	p.cy, p.cx = min(cs[p.yaxis], p.y1-p.y0), min(cs[p.xaxis], p.x1-p.x0)
-	share := p.opts.MemoryBudget / int64(p.opts.Concurrency)
-	for p.tileBytes(p.cy, p.cx) > share && (p.cy > 1 || p.cx > 1) {
-		if p.cy >= p.cx {
-			p.cy = (p.cy + 1) / 2
-		} else {
-			p.cx = (p.cx + 1) / 2
-		}
-	}
-	p.tchunk = max(1, min(len(p.binning.Bins), p.opts.OutputChunkBytes/(p.cy*p.cx*p.elemSize())))
+// memory budget, and enough bins per chunk for chunks of a few MB. When the
+// budget cannot hold Concurrency whole tiles, fewer tiles run at once before
+// any is shrunk: a tile smaller than a source chunk still decodes whole
+// chunks, so shrinking multiplies the decoding. Options.Layout, when set,
+// is taken as it is.
+func (p *Plan) layoutOutput() error {
 	ny, nx := p.y1-p.y0, p.x1-p.x0
+	if l := p.opts.Layout; l != nil {
+		if l.TileRows < 1 || l.TileRows > ny || l.TileCols < 1 || l.TileCols > nx || l.TimeChunk < 1 || l.TimeChunk > max(1, len(p.binning.Bins)) {
+			return fmt.Errorf("layout %+v does not fit an output of %d periods × %d × %d", *l, len(p.binning.Bins), ny, nx)
+		}
+		p.cy, p.cx, p.tchunk = l.TileRows, l.TileCols, l.TimeChunk
+	} else {
+		cs := p.src.ChunkShape
+		p.cy, p.cx = min(cs[p.yaxis], ny), min(cs[p.xaxis], nx)
+		if whole := p.tileBytes(p.cy, p.cx); whole*int64(p.opts.Concurrency) > p.opts.MemoryBudget {
+			p.opts.Concurrency = int(max(1, p.opts.MemoryBudget/whole))
+		}
+		share := p.opts.MemoryBudget / int64(p.opts.Concurrency)
+		for p.tileBytes(p.cy, p.cx) > share && (p.cy > 1 || p.cx > 1) {
+			cy, cx := p.cy, p.cx
+			if cy >= cx {
+				cy = (cy + 1) / 2
+			} else {
+				cx = (cx + 1) / 2
+			}
+			if p.tileBytes(cy, cx) >= p.tileBytes(p.cy, p.cx) {
+				break // what is left is one decoded chunk and the output chunks
+			}
+			p.cy, p.cx = cy, cx
+		}
+		p.tchunk = max(1, min(len(p.binning.Bins), p.opts.OutputChunkBytes/(p.cy*p.cx*p.elemSize())))
+	}
 	for r := 0; r*p.cy < ny; r++ {
 		for c := 0; c*p.cx < nx; c++ {
 			p.tiles = append(p.tiles, [2]int{r, c})
 		}
 	}
+	return nil
 }
+
+// Layout returns how the plan cuts its output, for Options.Layout.
+func (p *Plan) Layout() Layout { return Layout{TileRows: p.cy, TileCols: p.cx, TimeChunk: p.tchunk} }
 
 func (p *Plan) elemSize() int {
 	if p.f64 {
@@ -288,22 +313,23 @@ func (p *Plan) elemSize() int {
 }
 
 // tileBytes estimates what one tile of cy×cx output pixels holds at once:
-// decoded source chunks (the one being reduced and the ones prefetched, for
-// each source chunk column the tile overlaps), the partial states of the
-// bins open together, and finished bins waiting for their output chunk.
+// decoded source data (a tile of whole, aligned source chunks is reduced
+// straight from decoded chunks, one being reduced and one being decoded;
+// any other tile decodes one source chunk at a time and gathers its part
+// into tile-sized buffers), the partial states of the bins open together,
+// and finished bins waiting for their output chunk.
 func (p *Plan) tileBytes(cy, cx int) int64 {
 	cs := p.src.ChunkShape
 	es := int64(p.elemSize())
 	pixels := int64(cy * cx)
-	overlap := int64(2 * 2)
-	if cy == min(cs[p.yaxis], p.y1-p.y0) && (p.y0%cs[p.yaxis]) == 0 {
-		overlap /= 2
-	}
-	if cx == min(cs[p.xaxis], p.x1-p.x0) && (p.x0%cs[p.xaxis]) == 0 {
-		overlap /= 2
-	}
 	chunkBytes := int64(product(cs)) * es
-	decoded := chunkBytes * overlap * (prefetchDepth + 2) // waiting, being reduced, being decoded
+	buffers := int64(prefetchDepth + 2)
+	var decoded int64
+	if p.taxis == 0 && p.yaxis == 1 && p.xaxis == 2 && cy == cs[1] && cx == cs[2] && p.y0%cy == 0 && p.x0%cx == 0 {
+		decoded = buffers * chunkBytes
+	} else {
+		decoded = chunkBytes + buffers*int64(cs[p.taxis])*pixels*es
+	}
 	maxBin, open := 0, 0
 	for _, b := range p.binning.Bins {
 		maxBin = max(maxBin, b.Count)
@@ -323,7 +349,7 @@ func (p *Plan) tileBytes(cy, cx int) int64 {
 	if p.binning.Spec.IsClimatology() && perBin > 40 {
 		states = pixels * es * int64(len(p.dates))
 	}
-	outputs := int64(len(p.reducers)) * (4 << 20) // bins waiting for their output chunk
+	outputs := int64(len(p.reducers)) * int64(p.opts.OutputChunkBytes) // bins waiting for their output chunk
 	return decoded + states + outputs
 }
 

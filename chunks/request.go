@@ -41,16 +41,24 @@ type Request struct {
 
 // Options tune how a Plan runs; none changes its result.
 type Options struct {
-	// Concurrency bounds the tiles and chunk fetches in flight
-	// (default GOMAXPROCS).
+	// Concurrency bounds the tiles and chunk fetches in flight (default
+	// GOMAXPROCS; fewer when MemoryBudget cannot hold that many tiles).
 	Concurrency int
-	// MemoryBudget bounds the bytes a tile may hold in partial states and
-	// decoded chunks (default 192 MiB, DefaultMemoryBudget); tiles split in space to fit it.
+	// MemoryBudget bounds the bytes the tiles in flight hold together in
+	// partial states and decoded chunks (default 192 MiB,
+	// DefaultMemoryBudget): fewer tiles run at once, then tiles shrink in
+	// space, to fit it.
 	MemoryBudget int64
 	// OutputChunkBytes is the decoded size output chunks are laid out to
 	// (default 4 MiB): as many periods per chunk as fit. It changes the
 	// output's chunking, not its values.
 	OutputChunkBytes int
+	// Layout, when set, fixes how the output is cut (Plan.Layout of an
+	// earlier plan of the same request) instead of deriving it from the
+	// memory budget and concurrency: the job system plans once and gives
+	// every worker that plan's layout, so that tile i is the same region
+	// on workers whose budgets and CPU counts differ.
+	Layout *Layout
 	// OpenStore opens a store by URL (default store.Open with zero Options);
 	// the job system passes one that checks its allowlist.
 	OpenStore func(url string) (store.Store, error)
@@ -61,6 +69,14 @@ type Options struct {
 	// decoding the chunks it already reduced (package chunks/memo keeps them
 	// in Redis). nil computes everything, as before.
 	Memo Memo
+}
+
+// Layout is how a plan cuts its output: tiles of TileRows × TileCols
+// pixels (one output chunk in space), TimeChunk periods per output chunk.
+type Layout struct {
+	TileRows  int `json:"tile_rows"`
+	TileCols  int `json:"tile_cols"`
+	TimeChunk int `json:"time_chunk"`
 }
 
 // Memo stores the partial states of one tile's share of one source time
