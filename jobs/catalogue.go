@@ -37,6 +37,12 @@ type process struct {
 type work interface {
 	// NumTiles is the number of tile tasks; 1 runs the job as one task.
 	NumTiles() int
+	// Layout is how the work is cut into tiles where that depends on the
+	// worker's configuration (the engine's memory budget), "" otherwise.
+	// The plan task records it, and every later open of the job, on any
+	// worker, gets it back in record.Layout, so tile i is the same
+	// everywhere.
+	Layout() string
 	// Start prepares the output (creates the store's arrays).
 	Start(ctx context.Context) error
 	// RunTile computes tile i and returns what it cost (JSON-encodable, or

@@ -70,6 +70,7 @@ type echoWork struct {
 	tiles  int
 }
 
+func (w *echoWork) Layout() string                  { return "" }
 func (w *echoWork) NumTiles() int                   { return w.tiles }
 func (w *echoWork) Start(ctx context.Context) error { return nil }
 

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -11,11 +12,13 @@ import (
 )
 
 // engineOptions are the engine's options under the job system's
-// configuration: its concurrency and memory budget, a store opener that
-// enforces the allowlist, and the memo in the cache Redis.
+// configuration: its memory budget, a store opener that enforces the
+// allowlist, and the memo in the cache Redis. A task runs one tile, and
+// MemoryBudget is what one task may hold: the engine plans for one tile in
+// flight.
 func (e *env) engineOptions() chunks.Options {
 	opts := chunks.Options{
-		Concurrency:  e.cfg.Concurrency,
+		Concurrency:  1,
 		MemoryBudget: e.cfg.MemoryBudget,
 		OpenStore:    e.openStore,
 	}
@@ -63,6 +66,13 @@ func openTemporalAggregate(ctx context.Context, e *env, rec *record) (work, erro
 	w := &temporalWork{rec: rec}
 	opts := e.engineOptions()
 	opts.Progress = w.progress
+	if rec.Layout != "" {
+		var l chunks.Layout
+		if err := json.Unmarshal([]byte(rec.Layout), &l); err != nil {
+			return nil, fmt.Errorf("job %s: recorded layout %q: %w", rec.ID, rec.Layout, err)
+		}
+		opts.Layout = &l
+	}
 	if w.plan, err = chunks.NewPlan(ctx, req, opts); err != nil {
 		return nil, inputError(err)
 	}
@@ -84,6 +94,13 @@ func (w *temporalWork) progress(done, total int) {
 		perTile := max(1, float64(total)/float64(w.plan.NumTiles()))
 		(*f)(float64(done) / perTile)
 	}
+}
+
+// Layout is the plan's tiling, which follows the memory budget of the
+// worker that planned.
+func (w *temporalWork) Layout() string {
+	b, _ := json.Marshal(w.plan.Layout())
+	return string(b)
 }
 
 func (w *temporalWork) NumTiles() int                   { return w.plan.NumTiles() }

@@ -65,6 +65,7 @@ const (
 	fQueue      = "queue"
 	fOutputURL  = "output_url"
 	fFingerprnt = "fingerprint"
+	fLayout     = "layout"
 )
 
 // record is a job plus what the job system keeps about it and does not
@@ -74,6 +75,10 @@ type record struct {
 	Queue       string
 	OutputURL   string // the store the job writes, "" when it writes none
 	Fingerprint string
+	// Layout is how the plan task cut the work (work.Layout), "" before:
+	// every later task opens the job with it, whatever its worker's
+	// configuration.
+	Layout string
 }
 
 // newJobID returns a random UUID (version 4), the form OGC clients expect.
@@ -209,7 +214,7 @@ func decodeRecord(id string, f map[string]string) (*record, error) {
 		Finished:  fromMS(f[fFinished]),
 		Updated:   fromMS(f[fUpdated]),
 		Client:    f[fClient],
-	}, Queue: f[fQueue], OutputURL: f[fOutputURL], Fingerprint: f[fFingerprnt]}
+	}, Queue: f[fQueue], OutputURL: f[fOutputURL], Fingerprint: f[fFingerprnt], Layout: f[fLayout]}
 	rec.Done, _ = strconv.Atoi(f[fDone])
 	rec.Total, _ = strconv.Atoi(f[fTotal])
 	if s := f[fInputs]; s != "" {
@@ -314,9 +319,10 @@ func (r *records) transition(ctx context.Context, id string, to Status, o transi
 	return n == 1, nil
 }
 
-// setTotal records the number of tiles once the plan knows it.
-func (r *records) setTotal(ctx context.Context, id string, total int) error {
-	err := r.rdb.HSet(ctx, r.jobKey(id), fTotal, total, fUpdated, ms(time.Now())).Err()
+// setPlan records the number of tiles and the work's layout once the plan
+// task knows them.
+func (r *records) setPlan(ctx context.Context, id string, total int, layout string) error {
+	err := r.rdb.HSet(ctx, r.jobKey(id), fTotal, total, fLayout, layout, fUpdated, ms(time.Now())).Err()
 	if err != nil {
 		return fmt.Errorf("job %s: tiles total: %w", id, err)
 	}

@@ -282,12 +282,12 @@ func (w *Worker) handlePlan(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return w.taskError(ctx, rec, t, err)
 	}
+	n := wk.NumTiles()
+	if err := w.b.rec.setPlan(ctx, rec.ID, n, wk.Layout()); err != nil {
+		return err
+	}
 	if err := wk.Start(ctx); err != nil {
 		return w.taskError(ctx, rec, t, err)
-	}
-	n := wk.NumTiles()
-	if err := w.b.rec.setTotal(ctx, rec.ID, n); err != nil {
-		return err
 	}
 	if n <= 1 {
 		stats, err := wk.RunTile(ctx, 0, w.reporter(ctx, rec.ID, 0))
