@@ -36,7 +36,7 @@ func (m *Memo) Stats(ctx context.Context) Stats {
 	s := Stats{Process: m.counts.process(), Bypassing: m.brk.open()}
 	cctx, cancel := context.WithTimeout(ctx, 4*m.opts.Timeout)
 	defer cancel()
-	info, err := m.rdb.Info(cctx, "server", "memory").Result()
+	info, err := m.rdb.Info(cctx).Result() // the default sections hold server and memory
 	if err != nil {
 		s.Error = err.Error()
 		return s
