@@ -3,6 +3,7 @@ package chunks_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/zarrproc/zarrproc/chunks"
@@ -97,5 +98,18 @@ func TestLayoutPinned(t *testing.T) {
 		if _, err := chunks.NewPlan(ctx, layoutRequest(t), chunks.Options{Layout: &bad}); err == nil {
 			t.Errorf("layout %+v accepted for a 40×6×8 output", bad)
 		}
+	}
+}
+
+// TestSourceArrays: the arrays a result depends on are the variable and its
+// stored coordinates.
+func TestSourceArrays(t *testing.T) {
+	plan, err := chunks.NewPlan(context.Background(), layoutRequest(t), chunks.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := plan.SourceArrays(), []string{"precip", "time", "lat", "lon"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("SourceArrays = %v, want %v", got, want)
 	}
 }

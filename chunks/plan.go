@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -300,6 +301,19 @@ func (p *Plan) layoutOutput() error {
 		}
 	}
 	return nil
+}
+
+// SourceArrays are the paths of the arrays the result is computed from:
+// the variable and the coordinate arrays of its time, y and x dimensions
+// (those the dataset stores). A request's data version covers them.
+func (p *Plan) SourceArrays() []string {
+	paths := []string{p.src.Path}
+	for _, dim := range []string{p.timeDim, p.ydim, p.xdim} {
+		if v, err := p.ds.Variable(dim); err == nil && !slices.Contains(paths, v.Array.Path) {
+			paths = append(paths, v.Array.Path)
+		}
+	}
+	return paths
 }
 
 // Layout returns how the plan cuts its output, for Options.Layout.

@@ -38,6 +38,14 @@ func TestDataVersion(t *testing.T) {
 		t.Errorf("new consolidated metadata left the version %q", v)
 	}
 
+	// The coordinate arrays are part of the version when the request's
+	// plan names them.
+	withCoords := e.dataVersion(ctx, ds, "precip", "time", "lat", "lon")
+	rewriteFile(t, filepath.Join(dir, "time", "0"), filepath.Join(dir, "time", "0"), later.Add(time.Minute))
+	if v := e.dataVersion(ctx, ds, "precip", "time", "lat", "lon"); v == withCoords {
+		t.Errorf("a rewritten time coordinate left the version %q", v)
+	}
+
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer srv.Close()
 	a, b := e.dataVersion(ctx, srv.URL, "precip"), e.dataVersion(ctx, srv.URL, "precip")

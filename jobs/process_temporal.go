@@ -114,33 +114,35 @@ func checkTemporalAggregate(ctx context.Context, e *env, in map[string]any) (map
 	if err := e.allowed(req.Dataset); err != nil {
 		return nil, "", err
 	}
-	if err := e.checkPlan(ctx, req); err != nil {
+	plan, err := e.checkPlan(ctx, req)
+	if err != nil {
 		return nil, "", err
 	}
-	return in, e.dataVersion(ctx, req.Dataset, req.Variable), nil
+	return in, e.dataVersion(ctx, req.Dataset, plan.SourceArrays()...), nil
 }
 
-// dataVersion identifies the version of a dataset's variable: the ETags
+// dataVersion identifies the version of the arrays a request reads (the
+// variable and its coordinate arrays, Plan.SourceArrays): the ETags
 // (generation, size+mtime for files) of the group's metadata documents,
-// consolidated metadata included, and a SHA-256 digest of the key and ETag
-// of every object under the array's prefix (its metadata and each chunk or
+// consolidated metadata included, and per array a SHA-256 digest of the key
+// and ETag of every object under its prefix (its metadata and each chunk or
 // shard), from one listing with versions. Data appended along time and a
-// chunk rewritten in place both change it. The cost is a Stat per group
-// document and the listing: one request per 1000 objects on S3 and GCS, a
-// directory walk for files.
+// chunk rewritten in place both change it, as does a rewritten coordinate.
+// The cost is a Stat per group document and a listing per array: one
+// request per 1000 objects on S3 and GCS, a directory walk for files.
 //
 // When the version cannot be known (a store that cannot list, as HTTP, or
 // a failed request) it is "unversioned:" and a random token, which no other
 // request shares: Submit's dedupe then never answers the request with an
 // earlier job's results, computed from data that may have changed since.
-func (e *env) dataVersion(ctx context.Context, dataset, variable string) string {
-	v, err := e.listedVersion(ctx, dataset, variable)
+func (e *env) dataVersion(ctx context.Context, dataset string, arrays ...string) string {
+	v, err := e.listedVersion(ctx, dataset, arrays)
 	if err != nil {
 		level := slog.LevelWarn
 		if errors.Is(err, store.ErrListNotSupported) {
 			level = slog.LevelDebug // HTTP: expected, not worth a warning per request
 		}
-		e.log.Log(ctx, level, "data version unknown: identical requests run again", "dataset", dataset, "variable", variable, "err", err)
+		e.log.Log(ctx, level, "data version unknown: identical requests run again", "dataset", dataset, "arrays", arrays, "err", err)
 		return "unversioned:" + rand.Text()
 	}
 	return v
@@ -148,7 +150,7 @@ func (e *env) dataVersion(ctx context.Context, dataset, variable string) string 
 
 // listedVersion is dataVersion for a store that lists with versions; it
 // fails when any part of the version is unknown.
-func (e *env) listedVersion(ctx context.Context, dataset, variable string) (string, error) {
+func (e *env) listedVersion(ctx context.Context, dataset string, arrays []string) (string, error) {
 	s, err := e.openStore(dataset)
 	if err != nil {
 		return "", err
@@ -167,23 +169,25 @@ func (e *env) listedVersion(ctx context.Context, dataset, variable string) (stri
 		}
 		fmt.Fprintf(&b, "%s=%s;", key, info.ETag)
 	}
-	prefix := variable + "/"
-	objects, err := store.ListInfo(ctx, s, prefix)
-	if err != nil {
-		return "", err
-	}
-	if len(objects) == 0 {
-		return "", fmt.Errorf("%s: nothing listed under %s", s.URL(), prefix)
-	}
-	h := sha256.New()
-	for _, o := range objects {
-		if o.ETag == "" {
-			return "", fmt.Errorf("%s: no ETag for %s", s.URL(), o.Key)
+	for _, array := range arrays {
+		prefix := array + "/"
+		objects, err := store.ListInfo(ctx, s, prefix)
+		if err != nil {
+			return "", err
 		}
-		// Keys hold no NUL (store.CheckKey), so the pairs cannot run together.
-		fmt.Fprintf(h, "%s\x00%s\x00", o.Key, o.ETag)
+		if len(objects) == 0 {
+			return "", fmt.Errorf("%s: nothing listed under %s", s.URL(), prefix)
+		}
+		h := sha256.New()
+		for _, o := range objects {
+			if o.ETag == "" {
+				return "", fmt.Errorf("%s: no ETag for %s", s.URL(), o.Key)
+			}
+			// Keys hold no NUL (store.CheckKey), so the pairs cannot run together.
+			fmt.Fprintf(h, "%s\x00%s\x00", o.Key, o.ETag)
+		}
+		fmt.Fprintf(&b, "%s*=%x;", prefix, h.Sum(nil))
 	}
-	fmt.Fprintf(&b, "%s*=%x", prefix, h.Sum(nil))
 	return b.String(), nil
 }
 

@@ -29,12 +29,12 @@ func (e *env) engineOptions() chunks.Options {
 }
 
 // checkPlan plans the request without an output, which validates it against
-// the dataset's metadata.
-func (e *env) checkPlan(ctx context.Context, req chunks.Request) error {
+// the dataset's metadata, and returns the plan.
+func (e *env) checkPlan(ctx context.Context, req chunks.Request) (*chunks.Plan, error) {
 	req.Output = ""
 	plan, err := chunks.NewPlan(ctx, req, e.engineOptions())
 	if err != nil {
-		return inputError(err)
+		return nil, inputError(err)
 	}
 	if max := e.cfg.MaxOutputCells; max > 0 {
 		cells := int64(len(plan.OutputVariables()))
@@ -42,11 +42,11 @@ func (e *env) checkPlan(ctx context.Context, req chunks.Request) error {
 			cells *= int64(n)
 		}
 		if cells > max {
-			return fmt.Errorf("output of %d cells (%v × %d reducers) is over the limit of %d: %w",
+			return nil, fmt.Errorf("output of %d cells (%v × %d reducers) is over the limit of %d: %w",
 				cells, plan.OutputShape(), len(plan.OutputVariables()), max, ErrLimit)
 		}
 	}
-	return nil
+	return plan, nil
 }
 
 // inputError turns the engine's input errors into the job system's.
