@@ -5,8 +5,13 @@
 // finalizing and writing each period as soon as it is complete.
 //
 // Subpackages: period (binning), reduce (mergeable reducer states), memo
-// (the Redis memo of per-chunk partial states, behind the Memo interface
-// declared here, so the engine itself knows nothing about Redis).
+// (the Redis memo of per-chunk partial states and of finished output
+// chunks, behind the Memo and OutputMemo interfaces declared here, so the
+// engine itself knows nothing about Redis).
+//
+// A Plan's tiling follows its memory budget; Plan.Layout and
+// Options.Layout let a distributed run plan once and have every worker cut
+// the output the same way.
 // The engine knows nothing about queues, jobs or HTTP: package jobs drives
 // it tile by tile, `zarrproc run` drives it in-process with Run.
 package chunks
