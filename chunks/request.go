@@ -90,6 +90,15 @@ type Memo interface {
 	Do(ctx context.Context, key *MemoKey, compute func(context.Context) (MemoValue, error)) (MemoValue, MemoOutcome, error)
 }
 
+// MemoBypasser is a Memo that knows, before a unit's work, that it would
+// bypass the unit (its cache is away): the engine then reduces the unit's
+// values directly, without encoding partial states nobody would store, so
+// a run with the cache down costs what a run without one does. BypassNow
+// counts the bypass it reports.
+type MemoBypasser interface {
+	BypassNow() bool
+}
+
 // OutputMemo is a Memo that also keeps finished output chunks, encoded as
 // the output array stores them, under a content address of everything they
 // are computed from. A tile whose output chunks are all kept writes them

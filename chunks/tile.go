@@ -89,6 +89,9 @@ type tileBatch[T float] struct {
 	values []T
 	buf    []T // the backing buffer to recycle (values may alias a chunk)
 	memo   *memoBatch
+	// With a memo, values of a unit the memo bypassed: reduced like values
+	// without a memo, but with source time indices, as memo states carry.
+	bypass bool
 	err    error
 }
 
@@ -125,7 +128,7 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 				stats.OutputHits = cached.outputs()
 			}
 		}
-		go produceMemo(ctx, p, srcs, th, tw, kinds, versions, done, cached, spareParts, batches)
+		go produceMemo(ctx, p, srcs, th, tw, kinds, versions, done, cached, spareParts, free, batches)
 	} else {
 		go produce(ctx, p, srcs, th, tw, free, batches)
 	}
@@ -216,6 +219,11 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 			}
 		} else {
 			idx := p.binning.Index[b.step : b.step+b.steps]
+			t0 := b.step // the time index first and last keep
+			if b.bypass {
+				t0 += p.t0
+				stats.CacheBypasses++
+			}
 			for j := 0; j < b.steps; {
 				bin := idx[j]
 				k := j + 1
@@ -227,7 +235,7 @@ func runTile[T float](ctx context.Context, p *Plan, i int) (TileStats, error) {
 					if err != nil {
 						return stats, err
 					}
-					if err := accumulate(s, b.values[j*pixels:k*pixels], b.step+j); err != nil {
+					if err := accumulate(s, b.values[j*pixels:k*pixels], t0+j); err != nil {
 						return stats, err
 					}
 				}
@@ -517,8 +525,10 @@ type memoPart struct {
 // the request, so that any request whose runs agree can reuse them.
 //
 // Time chunks that feed only output chunks the cache kept (cached) are not
-// looked up: they go out as hits with no parts.
-func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw int, kinds string, versions [][]chunkVersion, done []chan struct{}, cached *tileOutputs, spare chan *reduce.Set, out chan<- tileBatch[T]) {
+// looked up: they go out as hits with no parts. While the memo says it
+// would bypass anyway (its cache is away), a time chunk goes out as values,
+// in a buffer from free, without encoding states nobody stores.
+func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, tw int, kinds string, versions [][]chunkVersion, done []chan struct{}, cached *tileOutputs, spare chan *reduce.Set, free chan []T, out chan<- tileBatch[T]) {
 	defer close(out)
 	r := newChunkReader[T](p, srcs, th, tw)
 	ct := r.ct
@@ -545,12 +555,29 @@ func produceMemo[T float](ctx context.Context, p *Plan, srcs []tileSource, th, t
 		}
 	}
 	read := ctx.Value(bytesReadKey{}).(*atomic.Int64)
+	bypasser, _ := p.opts.Memo.(MemoBypasser)
 	var buf []T
 	for c := p.t0 / ct; c <= (p.t1-1)/ct; c++ {
 		s0, s1 := max(p.t0, c*ct), min(p.t1, (c+1)*ct)
 		if u := c - p.t0/ct; cached.skipUnit(u) {
 			mb := &memoBatch{outcome: MemoHit, sourceBytes: cached.skipped[u]}
 			if !send(tileBatch[T]{step: s0 - p.t0, steps: s1 - s0, memo: mb}) {
+				return
+			}
+			continue
+		}
+		if bypasser != nil && bypasser.BypassNow() {
+			var own []T
+			select {
+			case own = <-free:
+			default:
+			}
+			values, own, err := r.read(ctx, c, s0, s1, own)
+			if err != nil {
+				send(tileBatch[T]{err: err})
+				return
+			}
+			if !send(tileBatch[T]{step: s0 - p.t0, steps: s1 - s0, values: values, buf: own, bypass: true}) {
 				return
 			}
 			continue

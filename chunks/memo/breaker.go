@@ -37,6 +37,14 @@ func (b *breaker) allow(now time.Time) bool {
 	return true
 }
 
+// refusing reports whether allow would refuse a call now, without taking
+// the probe.
+func (b *breaker) refusing(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.failures > 0 && (now.Before(b.openUntil) || b.probing)
+}
+
 func (b *breaker) success() {
 	b.mu.Lock()
 	b.failures, b.probing = 0, false

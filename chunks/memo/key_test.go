@@ -139,13 +139,22 @@ func TestBreakerBacksOffAndProbesOnce(t *testing.T) {
 	if !b.allow(t0) {
 		t.Fatal("a closed breaker refuses")
 	}
+	if b.refusing(t0) {
+		t.Fatal("a closed breaker is refusing")
+	}
 	b.failure(t0)
-	if b.allow(t0.Add(breakerMin - time.Millisecond)) {
+	if !b.refusing(t0) || b.allow(t0.Add(breakerMin-time.Millisecond)) {
 		t.Fatal("open breaker allows a call before its backoff")
 	}
 	t1 := t0.Add(breakerMin)
+	if b.refusing(t1) || b.refusing(t1) {
+		t.Fatal("refusing after the backoff, or asking took the probe")
+	}
 	if !b.allow(t1) {
 		t.Fatal("no probe after the backoff")
+	}
+	if !b.refusing(t1) {
+		t.Fatal("not refusing while the probe is out")
 	}
 	if b.allow(t1) {
 		t.Fatal("a second call allowed while the probe is out")

@@ -218,6 +218,19 @@ func (m *Memo) Do(ctx context.Context, k *chunks.MemoKey, compute func(context.C
 	return r.val, r.outcome, nil
 }
 
+var _ chunks.MemoBypasser = (*Memo)(nil)
+
+// BypassNow implements chunks.MemoBypasser: true, and a bypass counted,
+// while the circuit breaker is open and not due for a probe. When a probe
+// is due it is false, so that the unit's Do probes Redis.
+func (m *Memo) BypassNow() bool {
+	if !m.brk.refusing(time.Now()) {
+		return false
+	}
+	m.counts.add(cBypasses, 1)
+	return true
+}
+
 func (m *Memo) bypass(ctx context.Context, compute func(context.Context) (chunks.MemoValue, error)) (chunks.MemoValue, chunks.MemoOutcome, error) {
 	v, err := compute(ctx)
 	if err == nil {
