@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/zarrproc/zarrproc/zarr/store"
-	"github.com/zarrproc/zarrproc/zarr/store/storetest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/zarrproc/zarrproc/chunks"
+	"github.com/zarrproc/zarrproc/zarr/store"
+	"github.com/zarrproc/zarrproc/zarr/store/storetest"
 )
 
 // The CHIRPS-like fixture written by xarray: precip (40 days from
