@@ -139,7 +139,14 @@ func Open(url string, opts Options) (*Memo, error) {
 // ContextTimeoutEnabled) and closes.
 func New(rdb redis.UniversalClient, opts Options) *Memo {
 	opts.defaults()
-	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	// No Huffman coding of literals: states are byte planes, where zstd's
+	// matches find the constant ones and the rest (mantissa bytes) is
+	// nearly random. On a realistic monthly-mean state this stores 8% more
+	// bytes and compresses 1.7× faster (BenchmarkStateZstd in
+	// chunks/reduce); on the CHIRPS-like benchmark a cold run takes 10%
+	// less CPU for 2% more cache memory.
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithNoEntropyCompression(true))
 	dec, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
 	m := &Memo{rdb: rdb, opts: opts, enc: enc, dec: dec, gens: map[string]generation{},
 		stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
