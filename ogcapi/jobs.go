@@ -207,21 +207,21 @@ func (s *server) jobList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) jobStatus(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("jobID")
-	noteJob(r, id)
-	j, err := s.svc.Job(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return s.respond(w, r, http.StatusOK, "job", toStatusInfo(s.baseURL(r), j))
+	return s.jobReply(w, r, s.svc.Job)
 }
 
 // dismiss cancels a running job or removes a finished one (Dismiss class);
 // the job system decides what becomes of outputs already written.
 func (s *server) dismiss(w http.ResponseWriter, r *http.Request) error {
+	return s.jobReply(w, r, s.svc.Dismiss)
+}
+
+// jobReply answers with the status of the path's job after op (reading it,
+// or dismissing it).
+func (s *server) jobReply(w http.ResponseWriter, r *http.Request, op func(context.Context, string) (*jobs.Job, error)) error {
 	id := r.PathValue("jobID")
 	noteJob(r, id)
-	j, err := s.svc.Dismiss(r.Context(), id)
+	j, err := op(r.Context(), id)
 	if err != nil {
 		return err
 	}
