@@ -148,9 +148,10 @@ func outputEncoding(a *zarr.Array) string {
 	return fmt.Sprintf("%s fill=%x chunks=%v %s", a.DType, a.FillValue.Bytes(), a.ChunkShape, a.Codecs())
 }
 
-// writeOutputChunk writes output chunk idx of a from data; with an output
-// memo it also keeps the encoded chunk under key.
-func writeOutputChunk[T float](ctx context.Context, a *zarr.Array, idx []int, data []T, t *tileOutputs, key *OutputKey) error {
+// writeOutputChunk writes output chunk idx (time chunk, row, column) of a,
+// the output of reducer k, from data; with an output memo (t) it also keeps
+// the encoded chunk under its key.
+func writeOutputChunk[T float](ctx context.Context, a *zarr.Array, idx []int, data []T, t *tileOutputs, k int) error {
 	if t == nil {
 		return zarr.WriteChunkFrom(ctx, a, idx, data)
 	}
@@ -161,7 +162,7 @@ func writeOutputChunk[T float](ctx context.Context, a *zarr.Array, idx []int, da
 	if err := a.PutChunk(ctx, idx, enc); err != nil {
 		return err
 	}
-	t.memo.StoreOutput(ctx, key, enc)
+	t.memo.StoreOutput(ctx, t.keys[idx[0]][k], enc)
 	return nil
 }
 

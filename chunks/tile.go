@@ -482,11 +482,7 @@ func (w *tileWriter[T]) finish(ctx context.Context, bin int, s *reduce.Set) erro
 	}
 	idx := []int{tb, w.tile[0], w.tile[1]}
 	for k, a := range w.outs {
-		var key *OutputKey
-		if w.cache != nil {
-			key = w.cache.keys[tb][k]
-		}
-		if err := writeOutputChunk(ctx, a, idx, oc.data[k], w.cache, key); err != nil {
+		if err := writeOutputChunk(ctx, a, idx, oc.data[k], w.cache, k); err != nil {
 			return fmt.Errorf("writing %s: %w", a.Path, err)
 		}
 	}
