@@ -361,9 +361,8 @@ func (m *Memo) store(ctx context.Context, entry string, val chunks.MemoValue) ch
 		m.counts.add(cTooBig, 1)
 		return chunks.MemoTooBig
 	}
-	ttl := m.opts.TTL + time.Duration(rand.Int64N(int64(m.opts.TTL/10)+1))
 	if _, err := m.call(ctx, "set", func(ctx context.Context) error {
-		return m.rdb.Set(ctx, entry, raw, ttl).Err()
+		return m.rdb.Set(ctx, entry, raw, m.ttl()).Err()
 	}); err != nil {
 		m.counts.add(cBypasses, 1)
 		return chunks.MemoBypass
@@ -371,6 +370,12 @@ func (m *Memo) store(ctx context.Context, entry string, val chunks.MemoValue) ch
 	m.counts.add(cMisses, 1)
 	m.counts.add(cStoredBytes, int64(len(raw)))
 	return chunks.MemoMiss
+}
+
+// ttl is an entry's lifetime: TTL plus up to 10% jitter, so that entries
+// written together do not expire together.
+func (m *Memo) ttl() time.Duration {
+	return m.opts.TTL + time.Duration(rand.Int64N(int64(m.opts.TTL/10)+1))
 }
 
 var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)

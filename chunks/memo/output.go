@@ -2,7 +2,6 @@ package memo
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 
 	"github.com/zarrproc/zarrproc/chunks"
@@ -20,9 +19,17 @@ const (
 	outputFill  = 1
 )
 
-// outputEntry is where the output chunk under key is kept: beside the
-// partial states (Prefix+"m:"), so Clear and the key count cover both.
-func (m *Memo) outputEntry(key string) string { return m.opts.Prefix + "m:o:" + key }
+// outputEntry is where k's chunk is kept under its dataset's generation:
+// beside the partial states (Prefix+"m:"), so Clear and the key count cover
+// both. false when the generation cannot be read (the breaker is told).
+func (m *Memo) outputEntry(ctx context.Context, k *chunks.OutputKey) (string, bool) {
+	gen, err := m.generation(ctx, k.Dataset)
+	if err != nil {
+		m.fail(ctx, "generation", err)
+		return "", false
+	}
+	return m.opts.Prefix + "m:o:" + OutputKeyString(k, gen), true
+}
 
 // LoadOutputs implements chunks.OutputMemo: one GET per key, each under the
 // memo's timeout. Redis down, slow or failing gives misses from there on.
@@ -31,19 +38,11 @@ func (m *Memo) LoadOutputs(ctx context.Context, keys []*chunks.OutputKey) []chun
 	if len(keys) == 0 || !m.brk.allow(time.Now()) {
 		return vals
 	}
-	gen, err := m.generation(ctx, keys[0].Dataset)
-	if err != nil {
-		m.fail(ctx, "generation", err)
-		return vals
-	}
 	for i, k := range keys {
-		if k.Dataset != keys[0].Dataset {
-			if gen, err = m.generation(ctx, k.Dataset); err != nil {
-				m.fail(ctx, "generation", err)
-				return vals
-			}
+		entry, ok := m.outputEntry(ctx, k)
+		if !ok {
+			return vals
 		}
-		entry := m.outputEntry(OutputKeyString(k, gen))
 		var raw []byte
 		found, err := m.call(ctx, "get", func(ctx context.Context) error {
 			var err error
@@ -74,14 +73,9 @@ func (m *Memo) LoadOutputs(ctx context.Context, keys []*chunks.OutputKey) []chun
 }
 
 // StoreOutput implements chunks.OutputMemo. A chunk over MaxOutputBytes is
-// not kept (counted as too big); Redis failing is counted as a bypass.
+// not kept (counted as too big); Redis failing opens the breaker.
 func (m *Memo) StoreOutput(ctx context.Context, k *chunks.OutputKey, chunk []byte) {
 	if !m.brk.allow(time.Now()) {
-		return
-	}
-	gen, err := m.generation(ctx, k.Dataset)
-	if err != nil {
-		m.fail(ctx, "generation", err)
 		return
 	}
 	raw := make([]byte, 0, len(outputMagic)+1+len(chunk))
@@ -95,10 +89,12 @@ func (m *Memo) StoreOutput(ctx context.Context, k *chunks.OutputKey, chunk []byt
 		m.counts.add(cOutputTooBig, 1)
 		return
 	}
-	ttl := m.opts.TTL + time.Duration(rand.Int64N(int64(m.opts.TTL/10)+1))
-	entry := m.outputEntry(OutputKeyString(k, gen))
+	entry, ok := m.outputEntry(ctx, k)
+	if !ok {
+		return
+	}
 	if _, err := m.call(ctx, "set", func(ctx context.Context) error {
-		return m.rdb.Set(ctx, entry, raw, ttl).Err()
+		return m.rdb.Set(ctx, entry, raw, m.ttl()).Err()
 	}); err != nil {
 		return
 	}
